@@ -1,0 +1,208 @@
+"""The domain model: plain dataclasses, no I/O.
+
+Item metadata is a dict shaped by `schemas/item-metadata.schema.json`
+(qualified Dublin Core plus OER/LRMI fields); `repository.metadata` validates
+it. Everything here is what services, crosswalks, index documents and pages
+share, so it stays free of database and web concerns.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+Metadata = dict[str, Any]
+
+
+class Status(str, enum.Enum):
+    DRAFT = "draft"
+    REVIEW = "review"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+    DELETED = "deleted"  # a tombstone: the row stays so harvesters learn of the deletion
+
+
+class Visibility(str, enum.Enum):
+    PUBLIC = "public"
+    RESTRICTED = "restricted"  # signed-in staff only
+
+
+class FileRole(str, enum.Enum):
+    ORIGINAL = "original"
+    TEXT = "text"  # extracted full text, a derivative
+    THUMBNAIL = "thumbnail"
+    CAPTION = "caption"
+
+
+class Role(str, enum.Enum):
+    ADMIN = "admin"
+    LIBRARIAN = "librarian"
+
+
+class JobStatus(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+ITEM_TYPES = (
+    "article",
+    "journal",
+    "journal_issue",
+    "book",
+    "book_chapter",
+    "thesis",
+    "report",
+    "course",
+    "lesson",
+    "lecture_slides",
+    "video",
+    "audio",
+    "image",
+    "dataset",
+    "other",
+)
+
+
+def utcnow() -> datetime:
+    """Now in UTC at second precision: the granularity of OAI-PMH datestamps."""
+    return datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who performs a change; recorded on every version."""
+
+    user_id: int | None
+    name: str
+    role: Role | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role is not None
+
+
+SYSTEM = Actor(user_id=None, name="system", role=Role.ADMIN)
+ANONYMOUS = Actor(user_id=None, name="anonymous", role=None)
+
+
+@dataclass(frozen=True)
+class Community:
+    id: str  # slug, also the first part of OAI setSpecs
+    name_en: str
+    name_ar: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str  # slug, unique within the repository
+    community_id: str
+    name_en: str
+    name_ar: str
+    description: str = ""
+
+    @property
+    def set_spec(self) -> str:
+        return f"{self.community_id}:{self.id}"
+
+
+@dataclass(frozen=True)
+class FileRef:
+    id: int
+    item_id: str
+    name: str  # original filename, validated by `repository.filenames`
+    size: int
+    sha256: str
+    md5: str
+    mime: str  # detected from the bytes, never the client's claim
+    role: FileRole
+    key: str  # object-store key
+    created: datetime
+    source_file_id: int | None = None  # for derivatives: the original they came from
+    page_count: int | None = None
+    language: str | None = None
+    # Extracted per-file facts: for a text derivative {"page_starts": [char offsets]}, for media
+    # {"duration_ms": …}, for a course {"outline": …}.
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Item:
+    id: str  # stable local identifier: URLs and oai:<host>:<id>
+    collection_id: str
+    status: Status
+    visibility: Visibility
+    metadata: Metadata
+    datestamp: datetime  # UTC, second precision; moves on every harvester-visible change
+    created: datetime
+    version: int = 1
+    embargo_until: date | None = None
+    suggestions: Metadata = field(default_factory=dict)  # what extractors proposed
+    files: list[FileRef] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        titles = self.metadata.get("titles") or [{"value": self.id}]
+        return str(titles[0]["value"])
+
+    @property
+    def type(self) -> str:
+        return str(self.metadata.get("type", "other"))
+
+    def is_embargoed(self, today: date) -> bool:
+        return self.embargo_until is not None and self.embargo_until > today
+
+    def is_public(self, today: date) -> bool:
+        """Whether anonymous readers may see this item and its files."""
+        return (
+            self.status is Status.PUBLISHED
+            and self.visibility is Visibility.PUBLIC
+            and not self.is_embargoed(today)
+        )
+
+    def metadata_is_public(self, today: date) -> bool:
+        """Embargoed items may show their metadata while their files stay closed."""
+        return self.status is Status.PUBLISHED and self.visibility is Visibility.PUBLIC
+
+    def originals(self) -> list[FileRef]:
+        return [f for f in self.files if f.role is FileRole.ORIGINAL]
+
+
+@dataclass(frozen=True)
+class Version:
+    item_id: str
+    number: int
+    actor: str
+    at: datetime
+    action: str  # deposit, update, publish, withdraw, ...
+    changes: dict[str, Any]  # field -> {"old": ..., "new": ...}
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    email: str
+    name: str
+    role: Role
+    active: bool = True
+
+    def as_actor(self) -> Actor:
+        return Actor(user_id=self.id, name=self.email, role=self.role)
+
+
+@dataclass(frozen=True)
+class IngestJob:
+    id: int
+    file_id: int
+    item_id: str
+    status: JobStatus
+    attempts: int
+    created: datetime
+    updated: datetime
+    error: str | None = None
+    lease_until: datetime | None = None
+    worker: str | None = None

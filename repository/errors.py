@@ -1,0 +1,72 @@
+"""The one error family of Mawrid.
+
+Each class knows how it looks at every edge: the HTTP status and problem
+slug the web layer answers with, and the exit code the `mawrid` command ends
+with. Adapters translate library exceptions into these at their boundary, so
+callers never catch a boto3 or SQLAlchemy error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class MawridError(Exception):
+    http_status, exit_code, slug = 500, 1, "internal"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(MawridError):
+    # 2 stays the CLI's usage error. Restricted items also answer NotFound, so
+    # their existence does not leak.
+    http_status, exit_code, slug = 404, 3, "not-found"
+
+
+class InvalidMetadata(MawridError):
+    """Metadata that fails the item schema; `errors` maps a field path to its problem."""
+
+    http_status, exit_code, slug = 422, 4, "invalid-metadata"
+
+    def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
+        super().__init__(message, errors=errors or {})
+        self.errors = errors or {}
+
+
+class InvalidInput(MawridError):
+    """A request argument that is malformed (a bad filename, an unknown status)."""
+
+    http_status, exit_code, slug = 400, 4, "invalid-input"
+
+
+class Conflict(MawridError):
+    http_status, exit_code, slug = 409, 5, "conflict"
+
+
+class TooLarge(MawridError):
+    http_status, exit_code, slug = 413, 6, "too-large"
+
+
+class Forbidden(MawridError):
+    http_status, exit_code, slug = 403, 7, "forbidden"
+
+
+class Unauthorized(MawridError):
+    http_status, exit_code, slug = 401, 7, "unauthorized"
+
+
+class UnsupportedFormat(MawridError):
+    http_status, exit_code, slug = 415, 8, "unsupported-format"
+
+
+class StoreUnavailable(MawridError):
+    http_status, exit_code, slug = 503, 9, "store-unavailable"
+
+
+class IntegrityError(MawridError):
+    """Stored bytes no longer match their recorded digest, or are missing."""
+
+    http_status, exit_code, slug = 500, 10, "integrity"

@@ -1,0 +1,140 @@
+"""S3ObjectStore: objects in an S3 bucket (AWS, MinIO, SeaweedFS, Ceph) through boto3.
+
+`put` first spools the stream to a local temporary file while hashing it (the
+key is the digest, unknown until the last byte), then sends it with boto3's
+multipart transfer. S3 makes an object visible only when its upload
+completes, so a crash never leaves a partial object under a real key.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO, cast
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from repository.errors import NotFound, StoreUnavailable
+from repository.objects.ports import HashingReader, StoredObject
+
+PART = 16 * 1024 * 1024
+TRANSFER = TransferConfig(multipart_threshold=PART, multipart_chunksize=PART, max_concurrency=4)
+
+
+class S3ObjectStore:
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        endpoint_url: str | None = None,
+        region: str = "us-east-1",
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        spool_dir: Path | None = None,
+    ) -> None:
+        self.bucket = bucket
+        self.spool_dir = spool_dir
+        self.client: Any = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region,
+            aws_access_key_id=access_key_id,
+            aws_secret_access_key=secret_access_key,
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3}),
+        )
+
+    def ensure_bucket(self) -> None:
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError:
+            try:
+                self.client.create_bucket(Bucket=self.bucket)
+            except (ClientError, BotoCoreError) as exc:
+                raise StoreUnavailable(f"cannot create bucket {self.bucket}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StoreUnavailable(f"S3 endpoint unreachable: {exc}") from exc
+
+    def put(self, stream: BinaryIO, max_bytes: int | None = None) -> StoredObject:
+        if self.spool_dir is not None:
+            self.spool_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=self.spool_dir, prefix="s3-spool-") as spool:
+            reader = HashingReader(stream, max_bytes)
+            for chunk in reader.chunks():
+                spool.write(chunk)
+            stored = reader.result()
+            if not self.exists(stored.key):  # identical content is stored once
+                spool.seek(0)
+                try:
+                    self.client.upload_fileobj(spool, self.bucket, stored.key, Config=TRANSFER)
+                except (ClientError, BotoCoreError) as exc:
+                    raise StoreUnavailable(f"cannot store the object in S3: {exc}") from exc
+        return stored
+
+    def open(self, key: str, start: int = 0, end: int | None = None) -> BinaryIO:
+        args: dict[str, str] = {"Bucket": self.bucket, "Key": key}
+        if start or end is not None:
+            if end is not None and end <= start:
+                return cast(BinaryIO, _Empty())
+            args["Range"] = f"bytes={start}-{'' if end is None else end - 1}"
+        try:
+            body = self.client.get_object(**args)["Body"]
+        except ClientError as exc:
+            if _code(exc) in ("NoSuchKey", "404", "NotFound"):
+                raise NotFound(f"object {key} is missing from the store") from exc
+            if _code(exc) == "InvalidRange":
+                return cast(BinaryIO, _Empty())
+            raise StoreUnavailable(f"cannot read the object from S3: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StoreUnavailable(f"S3 endpoint unreachable: {exc}") from exc
+        return cast(BinaryIO, body)
+
+    def _head(self, key: str) -> dict[str, Any] | None:
+        try:
+            return cast(dict[str, Any], self.client.head_object(Bucket=self.bucket, Key=key))
+        except ClientError as exc:
+            if _code(exc) in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise StoreUnavailable(f"cannot reach the S3 bucket: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StoreUnavailable(f"S3 endpoint unreachable: {exc}") from exc
+
+    def exists(self, key: str) -> bool:
+        return self._head(key) is not None
+
+    def size(self, key: str) -> int:
+        head = self._head(key)
+        if head is None:
+            raise NotFound(f"object {key} is missing from the store")
+        return int(head["ContentLength"])
+
+    def delete(self, key: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        except (ClientError, BotoCoreError) as exc:
+            raise StoreUnavailable(f"cannot delete the object from S3: {exc}") from exc
+
+    def keys(self) -> Iterator[str]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket):
+            for obj in page.get("Contents", []):
+                yield obj["Key"]
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+class _Empty:
+    def read(self, size: int = -1) -> bytes:
+        return b""
+
+    def close(self) -> None:
+        pass
+
+
+os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")  # no instance-metadata probes off AWS

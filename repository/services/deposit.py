@@ -1,0 +1,84 @@
+"""Depositing items and editing their metadata."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from repository.db import records
+from repository.db.uow import UnitOfWork
+from repository.domain import Actor, Item, Metadata, Status, Visibility, utcnow
+from repository.errors import Conflict, Forbidden, InvalidInput
+from repository.metadata import identifiers_of, validate_metadata
+from repository.services.versioning import Clock, record_change, snapshot
+
+ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32: no i, l, o, u to misread
+
+
+def new_item_id() -> str:
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(10))
+
+
+def check_item_id(item_id: str) -> str:
+    if not (3 <= len(item_id) <= 32) or any(c not in ID_ALPHABET + "-" for c in item_id):
+        raise InvalidInput(f"item id {item_id!r} must be 3-32 characters of {ID_ALPHABET} or '-'")
+    return item_id
+
+
+def require_staff(actor: Actor) -> None:
+    if not actor.is_staff:
+        raise Forbidden("only librarians and administrators may change the repository")
+
+
+def deposit_item(
+    uow: UnitOfWork,
+    actor: Actor,
+    collection_id: str,
+    metadata: Metadata,
+    *,
+    status: Status = Status.DRAFT,
+    visibility: Visibility = Visibility.PUBLIC,
+    embargo_until: date | None = None,
+    item_id: str | None = None,
+    clock: Clock = utcnow,
+) -> Item:
+    """Create an item in a collection. Raises InvalidMetadata, NotFound (collection) or Conflict."""
+    require_staff(actor)
+    validate_metadata(metadata)
+    if status is Status.DELETED:
+        raise InvalidInput("an item cannot be deposited as deleted")
+    item_id = check_item_id(item_id) if item_id else new_item_id()
+    now = clock()
+    with uow:
+        records.load_collection(uow.conn, collection_id)
+        if records.item_exists(uow.conn, item_id):
+            raise Conflict(f"an item with id {item_id!r} already exists", item_id=item_id)
+        item = Item(
+            id=item_id,
+            collection_id=collection_id,
+            status=status,
+            visibility=visibility,
+            metadata=metadata,
+            datestamp=now,
+            created=now,
+            version=1,
+            embargo_until=embargo_until,
+        )
+        records.insert_item(uow.conn, item)
+        records.replace_identifiers(uow.conn, item.id, identifiers_of(metadata))
+        records.add_version(uow.conn, item.id, 1, actor.name, "deposit", now, {"created": snapshot(item)})
+    return item
+
+
+def update_metadata(
+    uow: UnitOfWork, actor: Actor, item_id: str, metadata: Metadata, clock: Clock = utcnow
+) -> Item:
+    """Replace an item's metadata as a whole; raises InvalidMetadata, NotFound or Conflict."""
+    require_staff(actor)
+    validate_metadata(metadata)
+    with uow:
+        item = records.load_item(uow.conn, item_id, for_update=True)
+        before = snapshot(item)
+        item.metadata = metadata
+        records.replace_identifiers(uow.conn, item.id, identifiers_of(metadata))
+        return record_change(uow.conn, actor, item, before, "update", clock)

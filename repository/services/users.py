@@ -1,0 +1,123 @@
+"""Staff accounts (administrators, librarians) and their API tokens. Readers are anonymous."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Row, insert, select, update
+
+from repository.db import tables as t
+from repository.db.uow import UnitOfWork
+from repository.domain import Role, User, utcnow
+from repository.errors import Conflict, InvalidInput, NotFound, Unauthorized
+
+HASHER = PasswordHasher()
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+MIN_PASSWORD = 10
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"the password must have at least {MIN_PASSWORD} characters")
+
+
+def _user(row: Row[Any]) -> User:
+    return User(id=row.id, email=row.email, name=row.name, role=Role(row.role), active=row.active)
+
+
+def add_user(uow: UnitOfWork, email: str, password: str, role: Role, name: str = "") -> User:
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise InvalidInput(f"{email!r} is not an email address")
+    _check_password(password)
+    with uow:
+        if uow.conn.execute(select(t.users.c.id).where(t.users.c.email == email)).first():
+            raise Conflict(f"a user {email} already exists")
+        user_id = uow.conn.execute(
+            insert(t.users)
+            .values(
+                email=email,
+                name=name,
+                password_hash=HASHER.hash(password),
+                role=role.value,
+                active=True,
+                created=utcnow(),
+            )
+            .returning(t.users.c.id)
+        ).scalar_one()
+    return User(id=user_id, email=email, name=name, role=role)
+
+
+def set_password(uow: UnitOfWork, email: str, password: str) -> None:
+    _check_password(password)
+    with uow:
+        done = uow.conn.execute(
+            update(t.users).where(t.users.c.email == email.strip().lower()).values(password_hash=HASHER.hash(password))
+        )
+        if done.rowcount == 0:
+            raise NotFound(f"no user {email}")
+
+
+def authenticate(uow: UnitOfWork, email: str, password: str) -> User:
+    """The active user with these credentials; raises Unauthorized without saying which part was wrong."""
+    with uow:
+        row = uow.conn.execute(select(t.users).where(t.users.c.email == email.strip().lower())).first()
+        if row is None or not row.active:
+            HASHER.hash(password)  # spend the same time as a real check
+            raise Unauthorized("wrong email or password")
+        try:
+            HASHER.verify(row.password_hash, password)
+        except (VerificationError, InvalidHashError) as exc:
+            raise Unauthorized("wrong email or password") from exc
+        if HASHER.check_needs_rehash(row.password_hash):
+            uow.conn.execute(update(t.users).where(t.users.c.id == row.id).values(password_hash=HASHER.hash(password)))
+        return _user(row)
+
+
+def get_user(uow: UnitOfWork, user_id: int) -> User:
+    with uow:
+        row = uow.conn.execute(select(t.users).where(t.users.c.id == user_id)).first()
+    if row is None or not row.active:
+        raise NotFound(f"no user {user_id}")
+    return _user(row)
+
+
+def list_users(uow: UnitOfWork) -> list[User]:
+    with uow:
+        return [_user(r) for r in uow.conn.execute(select(t.users).order_by(t.users.c.email))]
+
+
+def create_api_token(uow: UnitOfWork, user_id: int, label: str = "") -> str:
+    """A new bearer token; only its hash is kept, so it is shown once."""
+    secret = "mwr_" + secrets.token_urlsafe(32)
+    with uow:
+        uow.conn.execute(
+            insert(t.api_tokens).values(
+                user_id=user_id, label=label, token_hash=_token_hash(secret), created=utcnow()
+            )
+        )
+    return secret
+
+
+def user_for_token(uow: UnitOfWork, token: str) -> User:
+    with uow:
+        row = uow.conn.execute(
+            select(t.users)
+            .join(t.api_tokens, t.api_tokens.c.user_id == t.users.c.id)
+            .where(t.api_tokens.c.token_hash == _token_hash(token))
+        ).first()
+        if row is None or not row.active:
+            raise Unauthorized("invalid API token")
+        uow.conn.execute(
+            update(t.api_tokens).where(t.api_tokens.c.token_hash == _token_hash(token)).values(last_used=utcnow())
+        )
+        return _user(row)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

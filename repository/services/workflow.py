@@ -1,0 +1,96 @@
+"""The life of an item: submit, publish, withdraw, delete, move, restrict, embargo.
+
+    draft ──submit──► review ──publish──► published ──withdraw──► withdrawn
+      └──────────────publish──────────────┘   ▲                      │
+                                              └──────publish─────────┘
+    any state ──delete──► deleted (a tombstone; harvesters see status="deleted")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from repository.db import records
+from repository.db.uow import UnitOfWork
+from repository.domain import Actor, Item, Status, Visibility
+from repository.errors import Conflict
+from repository.services.deposit import require_staff
+from repository.services.versioning import Clock, record_change, snapshot
+from repository.domain import utcnow
+
+ALLOWED = {
+    "submit": {Status.DRAFT},
+    "publish": {Status.DRAFT, Status.REVIEW, Status.WITHDRAWN},
+    "withdraw": {Status.PUBLISHED},
+    "return_to_draft": {Status.REVIEW, Status.WITHDRAWN},
+    "delete": {Status.DRAFT, Status.REVIEW, Status.PUBLISHED, Status.WITHDRAWN},
+}
+
+
+def _change(
+    uow: UnitOfWork, actor: Actor, item_id: str, action: str, mutate: Callable[[Item], None], clock: Clock
+) -> Item:
+    require_staff(actor)
+    with uow:
+        item = records.load_item(uow.conn, item_id, for_update=True)
+        allowed = ALLOWED.get(action)
+        if allowed is not None and item.status not in allowed:
+            raise Conflict(f"cannot {action.replace('_', ' ')} item {item_id}: it is {item.status.value}")
+        if item.status is Status.DELETED:
+            raise Conflict(f"item {item_id} is deleted")
+        before = snapshot(item)
+        mutate(item)
+        return record_change(uow.conn, actor, item, before, action, clock)
+
+
+def _to(status: Status) -> Callable[[Item], None]:
+    def mutate(item: Item) -> None:
+        item.status = status
+
+    return mutate
+
+
+def submit_item(uow: UnitOfWork, actor: Actor, item_id: str, clock: Clock = utcnow) -> Item:
+    return _change(uow, actor, item_id, "submit", _to(Status.REVIEW), clock)
+
+
+def publish_item(uow: UnitOfWork, actor: Actor, item_id: str, clock: Clock = utcnow) -> Item:
+    return _change(uow, actor, item_id, "publish", _to(Status.PUBLISHED), clock)
+
+
+def withdraw_item(uow: UnitOfWork, actor: Actor, item_id: str, clock: Clock = utcnow) -> Item:
+    return _change(uow, actor, item_id, "withdraw", _to(Status.WITHDRAWN), clock)
+
+
+def return_to_draft(uow: UnitOfWork, actor: Actor, item_id: str, clock: Clock = utcnow) -> Item:
+    return _change(uow, actor, item_id, "return_to_draft", _to(Status.DRAFT), clock)
+
+
+def delete_item(uow: UnitOfWork, actor: Actor, item_id: str, clock: Clock = utcnow) -> Item:
+    """Leave a tombstone: the row and its history stay, the item vanishes from every public view."""
+    return _change(uow, actor, item_id, "delete", _to(Status.DELETED), clock)
+
+
+def move_item(uow: UnitOfWork, actor: Actor, item_id: str, collection_id: str, clock: Clock = utcnow) -> Item:
+    def mutate(item: Item) -> None:
+        records.load_collection(uow.conn, collection_id)
+        item.collection_id = collection_id
+
+    return _change(uow, actor, item_id, "move", mutate, clock)
+
+
+def set_visibility(
+    uow: UnitOfWork, actor: Actor, item_id: str, visibility: Visibility, clock: Clock = utcnow
+) -> Item:
+    def mutate(item: Item) -> None:
+        item.visibility = visibility
+
+    return _change(uow, actor, item_id, "restrict" if visibility is Visibility.RESTRICTED else "open", mutate, clock)
+
+
+def set_embargo(uow: UnitOfWork, actor: Actor, item_id: str, until: date | None, clock: Clock = utcnow) -> Item:
+    def mutate(item: Item) -> None:
+        item.embargo_until = until
+
+    return _change(uow, actor, item_id, "embargo", mutate, clock)

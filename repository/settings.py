@@ -1,0 +1,95 @@
+"""The one settings object: every knob is a `MAWRID_*` environment variable (or `.env` line).
+
+Unset engines fall back to the embedded defaults under the data directory:
+a SQLite file, a local object directory, a tantivy index. `web.wiring` is the
+one place that turns these settings into engines and adapters.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_NAMES = ("secret_key", "s3_secret_access_key", "database_url", "elasticsearch_url")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MAWRID_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_bucket: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    elasticsearch_url: str | None = None
+    elasticsearch_index: str = "mawrid"
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: SecretStr | None = None
+    max_upload_bytes: int = Field(default=4 * 1024**3, gt=0)
+    admin_email: str = "repository@qou.edu"
+    repository_name: str = "Mawrid — Al-Quds Open University Repository"
+    job_lease_seconds: int = Field(default=60, gt=0)
+    job_max_attempts: int = Field(default=3, gt=0)
+    job_time_limit_seconds: int = Field(default=300, gt=0)
+    job_memory_limit_mb: int = Field(default=2048, gt=0)
+    oai_page_size: int = Field(default=100, gt=0)
+    embargoed_metadata_searchable: bool = False
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'mawrid.sqlite3').resolve()}"
+
+    @property
+    def objects_dir(self) -> Path:
+        return self.data_dir / "objects"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def uses_s3(self) -> bool:
+        return bool(self.s3_bucket)
+
+    def secret(self) -> str:
+        """The signing key: the setting, else one generated once and kept in the data directory."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        return path.read_text().strip()
+
+    def effective(self) -> dict[str, str]:
+        """Every setting as the operator should see it, secrets masked."""
+        shown: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            if name == "database_url" and value is None:
+                value = self.resolved_database_url
+            if value is not None and name in SECRET_NAMES:
+                value = _mask(str(value))
+            shown[f"MAWRID_{name.upper()}"] = "" if value is None else str(value)
+        if self.secret_key is None:
+            shown["MAWRID_SECRET_KEY"] = f"(generated, kept in {self.data_dir / 'secret_key'})"
+        return shown
+
+
+def _mask(value: str) -> str:
+    if "://" in value and "@" in value:  # keep the host of a URL, hide its credentials
+        scheme, rest = value.split("://", 1)
+        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+    if "://" in value:
+        return value
+    return "***"

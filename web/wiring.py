@@ -1,0 +1,65 @@
+"""The one place that turns Settings into engines and adapters.
+
+The web app, the CLI and the workers all start from `wire(settings)` and so
+share one choice of database, object store and search index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
+
+from repository.db.engine import make_engine, migrate
+from repository.db.uow import UnitOfWork
+from repository.objects.local import LocalObjectStore
+from repository.objects.ports import ObjectStore
+from repository.objects.s3 import S3ObjectStore
+from repository.settings import Settings
+
+if TYPE_CHECKING:
+    from indexer.ports import SearchIndex
+
+
+@dataclass
+class Wiring:
+    settings: Settings
+    engine: Engine
+    store: ObjectStore
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine)
+
+    @cached_property
+    def index(self) -> SearchIndex:
+        from indexer.wiring import open_index  # the indexer package picks tantivy or Elasticsearch
+
+        return open_index(self.settings)
+
+
+def make_store(settings: Settings) -> ObjectStore:
+    if settings.uses_s3:
+        assert settings.s3_bucket is not None
+        store = S3ObjectStore(
+            settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=(
+                settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else None
+            ),
+            spool_dir=settings.data_dir / "tmp",
+        )
+        store.ensure_bucket()
+        return store
+    return LocalObjectStore(settings.objects_dir)
+
+
+def wire(settings: Settings, *, migrate_schema: bool = True) -> Wiring:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    if migrate_schema:
+        migrate(engine)
+    return Wiring(settings=settings, engine=engine, store=make_store(settings))
