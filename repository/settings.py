@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     s3_access_key_id: str | None = None
     s3_secret_access_key: SecretStr | None = None
+    s3_prefix: str = ""  # key prefix inside the bucket, to share one bucket
     elasticsearch_url: str | None = None
     elasticsearch_index: str = "mawrid"
     base_url: str = "http://127.0.0.1:8000"

@@ -111,7 +111,7 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     while True:
         try:
-            client.create_bucket(Bucket="mawrid-probe")
+            client.create_bucket(Bucket=S3_BUCKET)
             break
         except Exception:
             if time.monotonic() > deadline or proc.poll() is not None:
@@ -127,13 +127,19 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.wait()
 
 
+S3_BUCKET = "mawrid-tests"
+
+
 def make_s3_store(endpoint: str, spool: Path) -> S3ObjectStore:
+    """A store in the session's bucket under a fresh prefix: SeaweedFS gives every new bucket
+    its own volumes, so one bucket per test would exhaust them."""
     store = S3ObjectStore(
-        f"test-{secrets.token_hex(6)}",
+        S3_BUCKET,
         endpoint_url=endpoint,
         access_key_id="any",
         secret_access_key="any",
         spool_dir=spool,
+        prefix=f"t-{secrets.token_hex(6)}/",
     )
     store.ensure_bucket()
     return store

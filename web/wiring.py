@@ -51,6 +51,7 @@ def make_store(settings: Settings) -> ObjectStore:
                 settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else None
             ),
             spool_dir=settings.data_dir / "tmp",
+            prefix=settings.s3_prefix,
         )
         store.ensure_bucket()
         return store

@@ -8,6 +8,7 @@ completes, so a crash never leaves a partial object under a real key.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -21,6 +22,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from repository.errors import NotFound, StoreUnavailable
 from repository.objects.ports import HashingReader, StoredObject
+
+os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")  # no instance-metadata probes off AWS
 
 PART = 16 * 1024 * 1024
 TRANSFER = TransferConfig(multipart_threshold=PART, multipart_chunksize=PART, max_concurrency=4)
@@ -36,9 +39,11 @@ class S3ObjectStore:
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
         spool_dir: Path | None = None,
+        prefix: str = "",
     ) -> None:
         self.bucket = bucket
         self.spool_dir = spool_dir
+        self.prefix = prefix  # lets several repositories (or test runs) share one bucket
         self.client: Any = boto3.client(
             "s3",
             endpoint_url=endpoint_url,
@@ -70,16 +75,16 @@ class S3ObjectStore:
             if not self.exists(stored.key):  # identical content is stored once
                 spool.seek(0)
                 try:
-                    self.client.upload_fileobj(spool, self.bucket, stored.key, Config=TRANSFER)
+                    self.client.upload_fileobj(spool, self.bucket, self.prefix + stored.key, Config=TRANSFER)
                 except (ClientError, BotoCoreError) as exc:
                     raise StoreUnavailable(f"cannot store the object in S3: {exc}") from exc
         return stored
 
     def open(self, key: str, start: int = 0, end: int | None = None) -> BinaryIO:
-        args: dict[str, str] = {"Bucket": self.bucket, "Key": key}
+        args: dict[str, str] = {"Bucket": self.bucket, "Key": self.prefix + key}
         if start or end is not None:
             if end is not None and end <= start:
-                return cast(BinaryIO, _Empty())
+                return io.BytesIO()
             args["Range"] = f"bytes={start}-{'' if end is None else end - 1}"
         try:
             body = self.client.get_object(**args)["Body"]
@@ -87,7 +92,7 @@ class S3ObjectStore:
             if _code(exc) in ("NoSuchKey", "404", "NotFound"):
                 raise NotFound(f"object {key} is missing from the store") from exc
             if _code(exc) == "InvalidRange":
-                return cast(BinaryIO, _Empty())
+                return io.BytesIO()
             raise StoreUnavailable(f"cannot read the object from S3: {exc}") from exc
         except BotoCoreError as exc:
             raise StoreUnavailable(f"S3 endpoint unreachable: {exc}") from exc
@@ -95,7 +100,7 @@ class S3ObjectStore:
 
     def _head(self, key: str) -> dict[str, Any] | None:
         try:
-            return cast(dict[str, Any], self.client.head_object(Bucket=self.bucket, Key=key))
+            return cast(dict[str, Any], self.client.head_object(Bucket=self.bucket, Key=self.prefix + key))
         except ClientError as exc:
             if _code(exc) in ("404", "NoSuchKey", "NotFound"):
                 return None
@@ -114,27 +119,16 @@ class S3ObjectStore:
 
     def delete(self, key: str) -> None:
         try:
-            self.client.delete_object(Bucket=self.bucket, Key=key)
+            self.client.delete_object(Bucket=self.bucket, Key=self.prefix + key)
         except (ClientError, BotoCoreError) as exc:
             raise StoreUnavailable(f"cannot delete the object from S3: {exc}") from exc
 
     def keys(self) -> Iterator[str]:
         paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket):
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
             for obj in page.get("Contents", []):
-                yield obj["Key"]
+                yield obj["Key"][len(self.prefix) :]
 
 
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-class _Empty:
-    def read(self, size: int = -1) -> bytes:
-        return b""
-
-    def close(self) -> None:
-        pass
-
-
-os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")  # no instance-metadata probes off AWS

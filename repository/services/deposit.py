@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date
 
@@ -19,9 +20,13 @@ def new_item_id() -> str:
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(10))
 
 
+GIVEN_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,31}$")
+
+
 def check_item_id(item_id: str) -> str:
-    if not (3 <= len(item_id) <= 32) or any(c not in ID_ALPHABET + "-" for c in item_id):
-        raise InvalidInput(f"item id {item_id!r} must be 3-32 characters of {ID_ALPHABET} or '-'")
+    """An id chosen by a librarian or an import sheet: it ends up in URLs and OAI identifiers."""
+    if not GIVEN_ID.match(item_id):
+        raise InvalidInput(f"item id {item_id!r} must be 3-32 characters of a-z, 0-9 and '-'")
     return item_id
 
 
@@ -40,6 +45,7 @@ def deposit_item(
     visibility: Visibility = Visibility.PUBLIC,
     embargo_until: date | None = None,
     item_id: str | None = None,
+    suggestions: Metadata | None = None,
     clock: Clock = utcnow,
 ) -> Item:
     """Create an item in a collection. Raises InvalidMetadata, NotFound (collection) or Conflict."""
@@ -63,6 +69,7 @@ def deposit_item(
             created=now,
             version=1,
             embargo_until=embargo_until,
+            suggestions=suggestions or {},
         )
         records.insert_item(uow.conn, item)
         records.replace_identifiers(uow.conn, item.id, identifiers_of(metadata))

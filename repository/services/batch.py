@@ -1,0 +1,278 @@
+"""Batch import: a folder of files, or a CSV sheet of metadata with file paths.
+
+The whole batch is checked before anything is written — every row's
+metadata against the schema, every file's presence and name — so a sheet
+with one bad row is refused whole with a list of its problems. Re-running an
+import skips what is already there: an item with the sheet's `id`, or any
+item already holding a file with the same sha256.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from repository.db import records
+from repository.db import tables as t
+from repository.db.uow import UnitOfWork, reading
+from repository.domain import Actor, FileRole, Metadata, Status, Visibility
+from repository.errors import InvalidInput, InvalidMetadata, MawridError
+from repository.filenames import check_filename
+from repository.metadata import validate_metadata
+from repository.objects.ports import CHUNK, ObjectStore
+from repository.services.deposit import check_item_id, deposit_item
+from repository.services.files import add_file
+from repository.services.workflow import publish_item
+
+SHEET_NAME = "metadata.csv"
+SEPARATOR = "|"  # between the values of a many-valued column
+COLUMNS = (
+    "id", "collection", "files", "title", "title_lang", "creators", "contributors", "subjects", "abstract", "language",
+    "date_issued", "publisher", "type", "doi", "isbn", "issn", "handle", "license_uri", "license_label",
+    "rights", "visibility", "embargo_until",
+)  # fmt: skip
+CAPTION_SUFFIXES = {".vtt", ".srt"}
+IGNORED = {".DS_Store", "Thumbs.db", SHEET_NAME}
+# Fields filled from the file name only: extraction may replace them with the document's own metadata.
+PROVISIONAL = "provisional"
+
+
+@dataclass
+class Entry:
+    """One item to import: its metadata and its files."""
+
+    label: str  # the sheet row or path, for messages
+    metadata: Metadata
+    files: list[Path]
+    item_id: str | None = None
+    visibility: Visibility = Visibility.PUBLIC
+    embargo_until: date | None = None
+    provisional: list[str] = field(default_factory=list)
+    collection_id: str | None = None  # the sheet's own column, else the import's collection
+
+
+@dataclass
+class ImportResult:
+    created: list[str] = field(default_factory=list)  # item ids
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (label, why)
+    jobs: list[int] = field(default_factory=list)
+
+
+def sheet_template() -> str:
+    """A CSV sheet with the documented columns and one example row, for librarians to fill in."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerow([
+        "", "", "thesis.pdf", "إدارة المكتبات الرقمية", "ar", "أحمد خليل|Sara Haddad", "", "مكتبات|Digital libraries",
+        "ملخص قصير", "ar", "2024-06", "Al-Quds Open University", "thesis", "", "", "", "",
+        "https://creativecommons.org/licenses/by/4.0/", "CC BY 4.0", "", "public", "",
+    ])  # fmt: skip
+    return out.getvalue()
+
+
+def read_sheet(path: Path) -> list[Entry]:
+    """Entries from a CSV sheet; file paths are relative to the sheet's folder."""
+    try:
+        text = path.read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read the sheet {path}: {exc}") from exc
+    reader = csv.DictReader(io.StringIO(text))
+    unknown = set(reader.fieldnames or []) - set(COLUMNS)
+    if unknown:
+        raise InvalidInput(f"{path.name}: unknown columns {', '.join(sorted(unknown))}; expected {', '.join(COLUMNS)}")
+    entries, problems = [], []
+    for n, row in enumerate(reader, start=2):
+        try:
+            entries.append(_entry_from_row(row, path.parent, f"{path.name} row {n}"))
+        except MawridError as exc:
+            problems.append(exc.message)
+    if problems:
+        raise InvalidInput("the sheet has problems; nothing was imported:\n" + "\n".join(problems))
+    return entries
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(SEPARATOR) if v.strip()]
+
+
+def _entry_from_row(row: dict[str, str], base: Path, label: str) -> Entry:
+    row = {k: (v or "").strip() for k, v in row.items() if k}
+    files = [base / f for f in _split(row.get("files"))]
+    provisional = []
+    title = row.get("title") or (files[0].stem if files else "")
+    if not row.get("title"):
+        provisional.append("titles")
+    md: dict[str, Any] = {"titles": [_lang_string(title, row.get("title_lang"))] if title else []}
+    md["type"] = row.get("type") or "other"
+    if not row.get("type"):
+        provisional.append("type")
+    for column, key in (("creators", "creators"), ("contributors", "contributors")):
+        if names := _split(row.get(column)):
+            md[key] = [{"name": n} for n in names]
+    if subjects := _split(row.get("subjects")):
+        md["subjects"] = [{"value": s} for s in subjects]
+    if row.get("abstract"):
+        md["abstracts"] = [_lang_string(row["abstract"], row.get("language"))]
+    for key in ("language", "date_issued", "publisher", "rights"):
+        if row.get(key):
+            md[key] = row[key]
+    identifiers = [{"scheme": s, "value": v} for s in ("doi", "isbn", "issn", "handle") for v in _split(row.get(s))]
+    if identifiers:
+        md["identifiers"] = identifiers
+    if row.get("license_uri"):
+        md["license"] = {"uri": row["license_uri"], **({"label": row["license_label"]} if row.get("license_label") else {})}
+    try:
+        validate_metadata(md)
+    except InvalidMetadata as exc:
+        raise InvalidInput(f"{label}: {exc.message}") from exc
+    try:
+        visibility = Visibility(row.get("visibility") or "public")
+    except ValueError as exc:
+        raise InvalidInput(f"{label}: visibility must be public or restricted") from exc
+    try:
+        embargo = date.fromisoformat(row["embargo_until"]) if row.get("embargo_until") else None
+    except ValueError as exc:
+        raise InvalidInput(f"{label}: embargo_until must be a date YYYY-MM-DD") from exc
+    item_id = check_item_id(row["id"]) if row.get("id") else None
+    return Entry(label, md, files, item_id, visibility, embargo, provisional, row.get("collection") or None)
+
+
+def _lang_string(value: str, lang: str | None) -> dict[str, str]:
+    return {"value": value, **({"lang": lang} if lang else {})}
+
+
+def read_folder(folder: Path) -> list[Entry]:
+    """A folder with metadata.csv is a sheet; otherwise one item per file and one per subfolder
+    (whose own metadata.csv, if any, gives its metadata in a single row)."""
+    if (folder / SHEET_NAME).is_file():
+        return read_sheet(folder / SHEET_NAME)
+    entries: list[Entry] = []
+    for path in sorted(folder.iterdir()):
+        if path.name in IGNORED or path.name.startswith("."):
+            continue
+        if path.is_file():
+            entries.append(_entry_for_files(path.name, [path]))
+        elif path.is_dir():
+            if (path / SHEET_NAME).is_file():
+                sheet = read_sheet(path / SHEET_NAME)
+                if len(sheet) != 1:
+                    raise InvalidInput(f"{path / SHEET_NAME}: a subfolder's sheet must have exactly one row")
+                entry = sheet[0]
+                if not entry.files:
+                    entry.files = _files_in(path)
+                entries.append(entry)
+            else:
+                entries.append(_entry_for_files(path.name, _files_in(path)))
+    return entries
+
+
+def _files_in(folder: Path) -> list[Path]:
+    return [p for p in sorted(folder.iterdir()) if p.is_file() and p.name not in IGNORED and not p.name.startswith(".")]
+
+
+def _entry_for_files(label: str, files: list[Path]) -> Entry:
+    title = Path(label).stem.replace("_", " ").strip() or label
+    return Entry(label, {"titles": [{"value": title}], "type": "other"}, files, provisional=["titles", "type"])
+
+
+def check_entries(entries: list[Entry]) -> None:
+    """Every file present, readable and well named; raises InvalidInput listing every problem."""
+    problems = []
+    for entry in entries:
+        if not entry.files:
+            problems.append(f"{entry.label}: no files")
+        for path in entry.files:
+            try:
+                check_filename(path.name)
+            except InvalidInput as exc:
+                problems.append(f"{entry.label}: {exc.message}")
+            if not path.is_file():
+                problems.append(f"{entry.label}: file not found: {path}")
+    if problems:
+        raise InvalidInput("the batch has problems; nothing was imported:\n" + "\n".join(problems))
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_entries(
+    uow: UnitOfWork,
+    store: ObjectStore,
+    actor: Actor,
+    entries: list[Entry],
+    collection_id: str,
+    *,
+    publish: bool = True,
+    max_bytes: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ImportResult:
+    """Deposit each entry with its files (queueing their ingest jobs), skipping what is already there."""
+    check_entries(entries)
+    with reading(uow.engine) as conn:
+        for wanted in {collection_id} | {e.collection_id for e in entries if e.collection_id}:
+            records.load_collection(conn, wanted)
+    result = ImportResult()
+    for entry in entries:
+        why = _already_there(uow, entry)
+        if why:
+            result.skipped.append((entry.label, why))
+        else:
+            item = deposit_item(
+                uow,
+                actor,
+                entry.collection_id or collection_id,
+                entry.metadata,
+                status=Status.DRAFT,
+                visibility=entry.visibility,
+                embargo_until=entry.embargo_until,
+                item_id=entry.item_id,
+                suggestions={PROVISIONAL: entry.provisional} if entry.provisional else None,
+            )
+            for path in entry.files:
+                with open(path, "rb") as fh:
+                    added = add_file(uow, store, actor, item.id, fh, path.name, role=_role(path, entry), max_bytes=max_bytes)
+                if added.job_id is not None:
+                    result.jobs.append(added.job_id)
+            if publish:
+                publish_item(uow, actor, item.id)
+            result.created.append(item.id)
+        if progress:
+            progress(entry.label)
+    return result
+
+
+def _role(path: Path, entry: Entry) -> FileRole:
+    """Caption files beside a recording are its captions, not items of their own."""
+    if path.suffix.lower() in CAPTION_SUFFIXES and any(p.suffix.lower() not in CAPTION_SUFFIXES for p in entry.files):
+        return FileRole.CAPTION
+    return FileRole.ORIGINAL
+
+
+def _already_there(uow: UnitOfWork, entry: Entry) -> str | None:
+    with reading(uow.engine) as conn:
+        if entry.item_id and records.item_exists(conn, entry.item_id):
+            return f"item {entry.item_id} already exists"
+        for path in entry.files:
+            holder = conn.execute(
+                select(t.files.c.item_id).where(
+                    t.files.c.sha256 == sha256_of(path), t.files.c.role == FileRole.ORIGINAL.value
+                )
+            ).scalar()
+            if holder:
+                return f"{path.name} is already in item {holder}"
+    return None
+
