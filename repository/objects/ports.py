@@ -8,6 +8,7 @@ the object only when it is complete: a reader sees all of it or nothing.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
@@ -55,7 +56,11 @@ def key_for(sha256: str) -> str:
 
 
 class HashingReader:
-    """Reads a stream in chunks, hashing and counting as it goes, refusing past a limit."""
+    """Reads a stream in chunks, hashing and counting as it goes, refusing past a limit.
+
+    MD5 runs on a helper thread beside SHA-256 (hashlib releases the GIL on
+    large buffers); at most one chunk is in flight there, so memory stays flat.
+    """
 
     def __init__(self, stream: BinaryIO, max_bytes: int | None) -> None:
         self.stream = stream
@@ -65,13 +70,19 @@ class HashingReader:
         self.size = 0
 
     def chunks(self, size: int = CHUNK) -> Iterator[bytes]:
-        while chunk := self.stream.read(size):
-            self.size += len(chunk)
-            if self.max_bytes is not None and self.size > self.max_bytes:
-                raise TooLarge(f"the file is larger than the limit of {self.max_bytes} bytes")
-            self.sha256.update(chunk)
-            self.md5.update(chunk)
-            yield chunk
+        with ThreadPoolExecutor(1, thread_name_prefix="md5") as md5_thread:
+            pending: Future[None] | None = None
+            while chunk := self.stream.read(size):
+                self.size += len(chunk)
+                if self.max_bytes is not None and self.size > self.max_bytes:
+                    raise TooLarge(f"the file is larger than the limit of {self.max_bytes} bytes")
+                if pending is not None:
+                    pending.result()
+                pending = md5_thread.submit(self.md5.update, chunk)
+                self.sha256.update(chunk)
+                yield chunk
+            if pending is not None:
+                pending.result()
 
     def result(self) -> StoredObject:
         digest = self.sha256.hexdigest()

@@ -67,15 +67,16 @@ class S3ObjectStore:
     def put(self, stream: BinaryIO, max_bytes: int | None = None) -> StoredObject:
         if self.spool_dir is not None:
             self.spool_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=self.spool_dir, prefix="s3-spool-") as spool:
+        # A named file lets boto3 read each part from disk as it sends it, keeping memory flat.
+        with tempfile.NamedTemporaryFile(dir=self.spool_dir, prefix="s3-spool-") as spool:
             reader = HashingReader(stream, max_bytes)
             for chunk in reader.chunks():
                 spool.write(chunk)
+            spool.flush()
             stored = reader.result()
             if not self.exists(stored.key):  # identical content is stored once
-                spool.seek(0)
                 try:
-                    self.client.upload_fileobj(spool, self.bucket, self.prefix + stored.key, Config=TRANSFER)
+                    self.client.upload_file(spool.name, self.bucket, self.prefix + stored.key, Config=TRANSFER)
                 except (ClientError, BotoCoreError) as exc:
                     raise StoreUnavailable(f"cannot store the object in S3: {exc}") from exc
         return stored

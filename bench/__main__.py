@@ -1,0 +1,45 @@
+"""`make bench`: run every benchmark and write bench/report.md.
+
+Each module's `run(quick)` returns a Markdown section whose figures are ratios
+against a baseline measured in the same run, because these machines are
+shared and noisy. `python -m bench --quick` runs small sizes; `python -m bench
+objects search` runs only those modules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import platform
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+MODULES = ["objects", "ingest", "search", "oai"]
+REPORT = Path(__file__).parent / "report.md"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("modules", nargs="*", default=MODULES, choices=MODULES)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--output", type=Path, default=REPORT)
+    args = parser.parse_args()
+    sections = [
+        "# Mawrid benchmark report",
+        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC · Python {platform.python_version()} · "
+        f"{platform.machine()} · {'quick' if args.quick else 'full'} run",
+    ]
+    for name in args.modules:
+        started = time.monotonic()
+        print(f"== {name}", file=sys.stderr, flush=True)
+        module = importlib.import_module(f"bench.{name}")
+        sections.append(module.run(quick=args.quick).strip())
+        sections.append(f"_({name}: {time.monotonic() - started:.0f} s)_")
+    args.output.write_text("\n\n".join(sections) + "\n", "utf-8")
+    print(args.output.read_text("utf-8"))
+
+
+if __name__ == "__main__":
+    main()
