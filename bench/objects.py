@@ -117,7 +117,11 @@ def run(quick: bool = False) -> str:
             s3 = S3ObjectStore(BUCKET, spool_dir=tmp / "spool", **creds)  # type: ignore[arg-type]
             key = _put(s3, src)
             client = boto3.client(
-                "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="any", aws_secret_access_key="any"
+                "s3",
+                endpoint_url=endpoint,
+                region_name="us-east-1",
+                aws_access_key_id="any",
+                aws_secret_access_key="any",
             )
             up = _best(lambda: (s3.delete(key), _put(s3, src)))
             raw_up = _best(lambda: client.upload_file(str(src), BUCKET, "raw/sample.bin"))
@@ -127,7 +131,11 @@ def run(quick: bool = False) -> str:
                 _row("S3 upload", size, up, raw_up, "boto3 upload_file"),
                 _row("S3 download", size, down, raw_down, "boto3 get_object"),
             ]
-            s3_make = f"{S3ObjectStore.__name__}({BUCKET!r}, endpoint_url={endpoint!r}, access_key_id='any', secret_access_key='any', spool_dir=__import__('pathlib').Path({str(tmp / 'spool')!r}))"
+            spool = str(tmp / "spool")
+            s3_make = (
+                f"S3ObjectStore({BUCKET!r}, endpoint_url={endpoint!r}, access_key_id='any', "
+                f"secret_access_key='any', spool_dir=__import__('pathlib').Path({spool!r}))"
+            )
             s3_idle = _peak_rss_mb("s3", "S3ObjectStore", s3_make, 0)
             s3_peak = _peak_rss_mb("s3", "S3ObjectStore", s3_make, big)
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 Metadata = dict[str, Any]
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     DRAFT = "draft"
     REVIEW = "review"
     PUBLISHED = "published"
@@ -24,24 +24,24 @@ class Status(str, enum.Enum):
     DELETED = "deleted"  # a tombstone: the row stays so harvesters learn of the deletion
 
 
-class Visibility(str, enum.Enum):
+class Visibility(enum.StrEnum):
     PUBLIC = "public"
     RESTRICTED = "restricted"  # signed-in staff only
 
 
-class FileRole(str, enum.Enum):
+class FileRole(enum.StrEnum):
     ORIGINAL = "original"
     TEXT = "text"  # extracted full text, a derivative
     THUMBNAIL = "thumbnail"
     CAPTION = "caption"
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     ADMIN = "admin"
     LIBRARIAN = "librarian"
 
 
-class JobStatus(str, enum.Enum):
+class JobStatus(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
@@ -69,7 +69,7 @@ ITEM_TYPES = (
 
 def utcnow() -> datetime:
     """Now in UTC at second precision: the granularity of OAI-PMH datestamps."""
-    return datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+    return datetime.now(UTC).replace(microsecond=0, tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -158,11 +158,7 @@ class Item:
 
     def is_public(self, today: date) -> bool:
         """Whether anonymous readers may see this item and its files."""
-        return (
-            self.status is Status.PUBLISHED
-            and self.visibility is Visibility.PUBLIC
-            and not self.is_embargoed(today)
-        )
+        return self.status is Status.PUBLISHED and self.visibility is Visibility.PUBLIC and not self.is_embargoed(today)
 
     def metadata_is_public(self, today: date) -> bool:
         """Embargoed items may show their metadata while their files stay closed."""

@@ -51,9 +51,18 @@ def seaweedfs(workdir: Path, bucket: str) -> Iterator[str]:
     log = workdir / "weed.log"
     proc = subprocess.Popen(
         [
-            weed_binary(), "server", f"-dir={workdir}", "-s3", f"-s3.port={s3}", f"-master.port={master}",
-            f"-volume.port={volume}", f"-filer.port={filer}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-            "-volume.max=20", "-master.volumeSizeLimitMB=256",
+            weed_binary(),
+            "server",
+            f"-dir={workdir}",
+            "-s3",
+            f"-s3.port={s3}",
+            f"-master.port={master}",
+            f"-volume.port={volume}",
+            f"-filer.port={filer}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            "-volume.max=20",
+            "-master.volumeSizeLimitMB=256",
         ],  # fmt: skip
         stdout=open(log, "wb"),  # noqa: SIM115 - closed with the process
         stderr=subprocess.STDOUT,

@@ -93,9 +93,7 @@ def init(
         result = with_progress(
             "Loading demo content",
             len(entries),
-            lambda advance: batch.import_entries(
-                w.uow(), w.store, SYSTEM, entries, IMPORTED[1], progress=advance
-            ),
+            lambda advance: batch.import_entries(w.uow(), w.store, SYSTEM, entries, IMPORTED[1], progress=advance),
         )
         out.print(f"Loaded {len(result.created)} demo items; their files are queued for ingest.")
     out.print(f"Repository ready in {w.settings.data_dir.resolve()}")
@@ -151,7 +149,9 @@ def import_(
             max_bytes=w.settings.max_upload_bytes, progress=advance,
         ),
     )  # fmt: skip
-    out.print(f"{len(result.created)} items created, {len(result.skipped)} already there, {len(result.jobs)} files queued")
+    out.print(
+        f"{len(result.created)} items created, {len(result.skipped)} already there, {len(result.jobs)} files queued"
+    )
     for label, why in result.skipped:
         out.print(f"  skipped {label}: {why}", highlight=False)
 
@@ -162,9 +162,7 @@ def _restore_bags(w: Wiring, source: Path) -> None:
     restored = with_progress(
         "Restoring bags",
         len(bags),
-        lambda advance: [
-            (export.restore_bag(w.uow(), w.store, SYSTEM, bag), advance())[0] for bag in bags
-        ],
+        lambda advance: [(export.restore_bag(w.uow(), w.store, SYSTEM, bag), advance())[0] for bag in bags],
     )
     done = [item for item in restored if item is not None]
     out.print(f"{len(done)} items restored, {len(bags) - len(done)} already there")
@@ -227,7 +225,9 @@ def fixity(
     else:
         out.print(f"{report.checked} objects checked, {len(report.problems)} problems")
         for p in report.problems:
-            out.print(f"  {p.kind}: {p.key} (items {', '.join(p.item_ids)}; {', '.join(p.file_names)})", highlight=False)
+            out.print(
+                f"  {p.kind}: {p.key} (items {', '.join(p.item_ids)}; {', '.join(p.file_names)})", highlight=False
+            )
     if not report.ok:
         raise typer.Exit(10)
 

@@ -162,9 +162,7 @@ def add_version(
     conn: Connection, item_id: str, number: int, actor: str, action: str, at: datetime, changes: dict[str, Any]
 ) -> None:
     conn.execute(
-        insert(t.versions).values(
-            item_id=item_id, number=number, actor=actor, at=at, action=action, changes=changes
-        )
+        insert(t.versions).values(item_id=item_id, number=number, actor=actor, at=at, action=action, changes=changes)
     )
 
 

@@ -6,7 +6,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from repository.errors import NotFound, StoreUnavailable
 from repository.objects.ports import HashingReader, StoredObject
@@ -58,7 +58,7 @@ class LocalObjectStore:
         if start == 0 and end is None:
             return fh
         fh.seek(start)
-        return RangeReader(fh, None if end is None else end - start)
+        return cast(BinaryIO, RangeReader(fh, None if end is None else end - start))
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()

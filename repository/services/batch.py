@@ -129,7 +129,10 @@ def _entry_from_row(row: dict[str, str], base: Path, label: str) -> Entry:
     if identifiers:
         md["identifiers"] = identifiers
     if row.get("license_uri"):
-        md["license"] = {"uri": row["license_uri"], **({"label": row["license_label"]} if row.get("license_label") else {})}
+        md["license"] = {
+            "uri": row["license_uri"],
+            **({"label": row["license_label"]} if row.get("license_label") else {}),
+        }
     try:
         validate_metadata(md)
     except InvalidMetadata as exc:
@@ -244,7 +247,9 @@ def import_entries(
             )
             for path in entry.files:
                 with open(path, "rb") as fh:
-                    added = add_file(uow, store, actor, item.id, fh, path.name, role=_role(path, entry), max_bytes=max_bytes)
+                    added = add_file(
+                        uow, store, actor, item.id, fh, path.name, role=_role(path, entry), max_bytes=max_bytes
+                    )
                 if added.job_id is not None:
                     result.jobs.append(added.job_id)
             if publish:
@@ -275,4 +280,3 @@ def _already_there(uow: UnitOfWork, entry: Entry) -> str | None:
             if holder:
                 return f"{path.name} is already in item {holder}"
     return None
-

@@ -77,9 +77,7 @@ def deposit_item(
     return item
 
 
-def update_metadata(
-    uow: UnitOfWork, actor: Actor, item_id: str, metadata: Metadata, clock: Clock = utcnow
-) -> Item:
+def update_metadata(uow: UnitOfWork, actor: Actor, item_id: str, metadata: Metadata, clock: Clock = utcnow) -> Item:
     """Replace an item's metadata as a whole; raises InvalidMetadata, NotFound or Conflict."""
     require_staff(actor)
     validate_metadata(metadata)

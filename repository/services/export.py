@@ -46,7 +46,14 @@ def item_record(item: Item) -> dict[str, Any]:
         "datestamp": item.datestamp.isoformat(),
         "metadata": item.metadata,
         "files": [
-            {"name": f.name, "path": f"files/{f.name}", "sha256": f.sha256, "md5": f.md5, "size": f.size, "mime": f.mime}
+            {
+                "name": f.name,
+                "path": f"files/{f.name}",
+                "sha256": f.sha256,
+                "md5": f.md5,
+                "size": f.size,
+                "mime": f.mime,
+            }
             for f in item.originals()
         ],
     }

@@ -38,7 +38,9 @@ class FixityReport:
         return not self.problems
 
 
-def check_fixity(engine: Engine, store: ObjectStore, progress: Callable[[int, int], None] | None = None) -> FixityReport:
+def check_fixity(
+    engine: Engine, store: ObjectStore, progress: Callable[[int, int], None] | None = None
+) -> FixityReport:
     """Stream every referenced object through sha256; report missing and altered ones with their items."""
     with reading(engine) as conn:
         rows = conn.execute(select(t.files.c.key, t.files.c.sha256, t.files.c.item_id, t.files.c.name)).all()

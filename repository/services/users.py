@@ -97,9 +97,7 @@ def create_api_token(uow: UnitOfWork, user_id: int, label: str = "") -> str:
     secret = "mwr_" + secrets.token_urlsafe(32)
     with uow:
         uow.conn.execute(
-            insert(t.api_tokens).values(
-                user_id=user_id, label=label, token_hash=_token_hash(secret), created=utcnow()
-            )
+            insert(t.api_tokens).values(user_id=user_id, label=label, token_hash=_token_hash(secret), created=utcnow())
         )
     return secret
 

@@ -43,9 +43,13 @@ def record_change(
     before: dict[str, Any],
     action: str,
     clock: Clock = utcnow,
+    events: dict[str, Any] | None = None,
 ) -> Item:
-    """Save `item` as a new version if anything changed; return it as saved."""
-    changes = diff(before, snapshot(item))
+    """Save `item` as a new version if anything changed; return it as saved.
+
+    `events` are changes no field shows, such as an embargo running out.
+    """
+    changes = {**diff(before, snapshot(item)), **(events or {})}
     if not changes:
         return item
     now = clock()

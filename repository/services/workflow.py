@@ -1,23 +1,25 @@
 """The life of an item: submit, publish, withdraw, delete, move, restrict, embargo.
 
-    draft ──submit──► review ──publish──► published ──withdraw──► withdrawn
-      └──────────────publish──────────────┘   ▲                      │
-                                              └──────publish─────────┘
-    any state ──delete──► deleted (a tombstone; harvesters see status="deleted")
+draft ──submit──► review ──publish──► published ──withdraw──► withdrawn
+  └──────────────publish──────────────┘   ▲                      │
+                                          └──────publish─────────┘
+any state ──delete──► deleted (a tombstone; harvesters see status="deleted")
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time
+
+from sqlalchemy import select
 
 from repository.db import records
+from repository.db import tables as t
 from repository.db.uow import UnitOfWork
-from repository.domain import Actor, Item, Status, Visibility
+from repository.domain import SYSTEM, Actor, Item, Status, Visibility, utcnow
 from repository.errors import Conflict
 from repository.services.deposit import require_staff
 from repository.services.versioning import Clock, record_change, snapshot
-from repository.domain import utcnow
 
 ALLOWED = {
     "submit": {Status.DRAFT},
@@ -80,9 +82,7 @@ def move_item(uow: UnitOfWork, actor: Actor, item_id: str, collection_id: str, c
     return _change(uow, actor, item_id, "move", mutate, clock)
 
 
-def set_visibility(
-    uow: UnitOfWork, actor: Actor, item_id: str, visibility: Visibility, clock: Clock = utcnow
-) -> Item:
+def set_visibility(uow: UnitOfWork, actor: Actor, item_id: str, visibility: Visibility, clock: Clock = utcnow) -> Item:
     def mutate(item: Item) -> None:
         item.visibility = visibility
 
@@ -94,3 +94,29 @@ def set_embargo(uow: UnitOfWork, actor: Actor, item_id: str, until: date | None,
         item.embargo_until = until
 
     return _change(uow, actor, item_id, "embargo", mutate, clock)
+
+
+def lift_expired_embargoes(uow: UnitOfWork, today: date, clock: Clock = utcnow) -> list[str]:
+    """Record the end of each embargo that ran out since the item last changed.
+
+    An embargo ends by the calendar, not by an edit, so nothing else would move
+    the harvest datestamp or mark the item for indexing when its files open.
+    Safe to run often: an item whose datestamp is past its embargo end is done.
+    """
+    with uow:
+        query = select(t.items.c.id).where(
+            t.items.c.status == Status.PUBLISHED.value,
+            t.items.c.embargo_until.is_not(None),
+            t.items.c.embargo_until <= today,
+        )
+        lifted = []
+        for item_id in uow.conn.execute(query).scalars().all():
+            item = records.load_item(uow.conn, item_id, for_update=True)
+            assert item.embargo_until is not None
+            if item.datestamp >= datetime.combine(item.embargo_until, time()):
+                continue
+            before = snapshot(item)
+            event = {"embargo": {"old": f"until {item.embargo_until.isoformat()}", "new": "lifted"}}
+            record_change(uow.conn, SYSTEM, item, before, "embargo-lifted", clock, events=event)
+            lifted.append(item_id)
+    return lifted

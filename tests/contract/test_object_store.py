@@ -47,7 +47,9 @@ def test_same_bytes_are_stored_once(object_store: ObjectStore) -> None:
     assert list(object_store.keys()) == [a.key]
 
 
-@pytest.mark.parametrize(("start", "end", "expected"), [(0, 4, b"0123"), (5, None, b"56789"), (9, 10, b"9"), (3, 3, b"")])
+@pytest.mark.parametrize(
+    ("start", "end", "expected"), [(0, 4, b"0123"), (5, None, b"56789"), (9, 10, b"9"), (3, 3, b"")]
+)
 def test_range_reads(object_store: ObjectStore, start: int, end: int | None, expected: bytes) -> None:
     stored = object_store.put(io.BytesIO(b"0123456789"))
     with object_store.open(stored.key, start, end) as fh:

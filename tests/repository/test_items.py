@@ -10,13 +10,12 @@ from sqlalchemy import func, select
 from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import reading
-from repository.domain import ANONYMOUS, Status, Visibility
+from repository.domain import ANONYMOUS, SYSTEM, Status, Visibility
 from repository.errors import Conflict, Forbidden, InvalidInput, InvalidMetadata, NotFound, TooLarge
+from repository.services.collections import create_collection
 from repository.services.deposit import deposit_item, update_metadata
 from repository.services.files import add_file, remove_file
 from repository.services.workflow import delete_item, move_item, publish_item, submit_item, withdraw_item
-from repository.services.collections import create_collection
-from repository.domain import SYSTEM
 from tests.factories import make_item, metadata
 from web.wiring import Wiring
 
@@ -25,8 +24,13 @@ def counts(wiring: Wiring) -> dict[str, int]:
     with reading(wiring.engine) as conn:
         return {
             name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-            for name, table in (("items", t.items), ("files", t.files), ("jobs", t.ingest_jobs),
-                                ("versions", t.versions), ("identifiers", t.item_identifiers))
+            for name, table in (
+                ("items", t.items),
+                ("files", t.files),
+                ("jobs", t.ingest_jobs),
+                ("versions", t.versions),
+                ("identifiers", t.item_identifiers),
+            )
         }
 
 
@@ -103,7 +107,12 @@ def test_duplicate_doi_is_a_conflict_naming_the_holder(wiring: Wiring, collectio
     first = deposit_item(wiring.uow(), librarian, collection, metadata(**doi))
     before = counts(wiring)
     with pytest.raises(Conflict, match=first.id):
-        deposit_item(wiring.uow(), librarian, collection, metadata("Other", identifiers=[{"scheme": "doi", "value": "10.1234/abc"}]))
+        deposit_item(
+            wiring.uow(),
+            librarian,
+            collection,
+            metadata("Other", identifiers=[{"scheme": "doi", "value": "10.1234/abc"}]),
+        )
     assert counts(wiring) == before
 
 
@@ -134,7 +143,9 @@ def test_mime_comes_from_the_bytes_not_the_name(wiring: Wiring, collection: str,
 
 
 @pytest.mark.parametrize("name", ["../etc/passwd", "a/b.pdf", "bad\x07name.pdf", "exe\u202efdp.pdf", "", "a\\b.pdf"])
-def test_dangerous_filenames_are_refused_and_change_nothing(wiring: Wiring, collection: str, librarian, name: str) -> None:
+def test_dangerous_filenames_are_refused_and_change_nothing(
+    wiring: Wiring, collection: str, librarian, name: str
+) -> None:
     item = deposit_item(wiring.uow(), librarian, collection, metadata())
     before = counts(wiring)
     with pytest.raises(InvalidInput):
@@ -183,3 +194,23 @@ def test_visibility_rules(wiring: Wiring, collection: str) -> None:
     public.embargo_until = date(2026, 6, 1)
     assert not public.is_public(today) and public.metadata_is_public(today)
     assert public.is_public(date(2026, 6, 1))
+
+
+def test_embargo_end_moves_the_datestamp_once(wiring: Wiring, collection: str, librarian) -> None:
+    from datetime import timedelta
+
+    from repository.domain import utcnow
+    from repository.services.workflow import lift_expired_embargoes, set_embargo
+
+    item = make_item(wiring, collection)
+    end = (utcnow() + timedelta(days=30)).date()
+    item = set_embargo(wiring.uow(), librarian, item.id, end)
+    assert lift_expired_embargoes(wiring.uow(), end - timedelta(days=1)) == []
+    later = utcnow() + timedelta(days=30, seconds=5)
+    assert lift_expired_embargoes(wiring.uow(), end, clock=lambda: later) == [item.id]
+    assert lift_expired_embargoes(wiring.uow(), end + timedelta(days=1), clock=lambda: later) == []
+    with reading(wiring.engine) as conn:
+        lifted = records.load_item(conn, item.id)
+        versions = records.list_versions(conn, item.id)
+    assert lifted.datestamp == later.replace(microsecond=0) and lifted.version == item.version + 1
+    assert versions[-1].action == "embargo-lifted"

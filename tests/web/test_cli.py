@@ -48,7 +48,9 @@ def sheet(tmp_path: Path) -> Path:
     with open(folder / "metadata.csv", "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["id", "files", "title", "title_lang", "creators", "type", "doi", "date_issued"])
-        writer.writerow(["study-1", "a.txt", "دراسة عن المكتبات", "ar", "أحمد خليل|Sara Haddad", "article", "10.5555/1", "2024"])
+        writer.writerow(
+            ["study-1", "a.txt", "دراسة عن المكتبات", "ar", "أحمد خليل|Sara Haddad", "article", "10.5555/1", "2024"]
+        )
         writer.writerow(["study-2", "b.txt", "Second document", "en", "", "report", "", "2023-05"])
     return folder
 

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from repository import errors
+from repository.settings import Settings
+
+# The edge each error shows: (HTTP status, CLI exit code, problem slug). Pinned so an edge never drifts.
+SHAPES = {
+    errors.MawridError: (500, 1, "internal"),
+    errors.NotFound: (404, 3, "not-found"),
+    errors.InvalidMetadata: (422, 4, "invalid-metadata"),
+    errors.InvalidInput: (400, 4, "invalid-input"),
+    errors.Conflict: (409, 5, "conflict"),
+    errors.TooLarge: (413, 6, "too-large"),
+    errors.Forbidden: (403, 7, "forbidden"),
+    errors.Unauthorized: (401, 7, "unauthorized"),
+    errors.UnsupportedFormat: (415, 8, "unsupported-format"),
+    errors.StoreUnavailable: (503, 9, "store-unavailable"),
+    errors.IntegrityError: (500, 10, "integrity"),
+}
+
+
+@pytest.mark.parametrize(("cls", "shape"), SHAPES.items(), ids=lambda v: getattr(v, "__name__", ""))
+def test_error_shape(cls: type[errors.MawridError], shape: tuple[int, int, str]) -> None:
+    exc = cls("something is wrong")
+    assert (exc.http_status, exc.exit_code, exc.slug) == shape
+    assert exc.message == str(exc) == "something is wrong"
+
+
+def test_every_error_class_is_pinned() -> None:
+    family = {c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.MawridError)}
+    assert family == set(SHAPES)
+
+
+def test_defaults_are_embedded(tmp_path: Path) -> None:
+    s = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    assert s.resolved_database_url == f"sqlite:///{(tmp_path / 'mawrid.sqlite3').resolve()}"
+    assert not s.uses_s3 and s.elasticsearch_url is None
+
+
+def test_secret_key_is_generated_once_and_kept_private(tmp_path: Path) -> None:
+    s = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    first = s.secret()
+    assert len(first) >= 40 and first == Settings(data_dir=tmp_path, _env_file=None).secret()  # type: ignore[call-arg]
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_environment_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MAWRID_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MAWRID_S3_BUCKET", "objects")
+    monkeypatch.setenv("MAWRID_S3_SECRET_ACCESS_KEY", "very-secret")
+    monkeypatch.setenv("MAWRID_MAX_UPLOAD_BYTES", "1000")
+    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert s.uses_s3 and s.max_upload_bytes == 1000
+    shown = s.effective()
+    assert shown["MAWRID_S3_SECRET_ACCESS_KEY"] == "***"
+    assert "very-secret" not in str(shown)
+
+
+def test_bad_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAWRID_MAX_UPLOAD_BYTES", "-5")
+    with pytest.raises(ValueError, match="max_upload_bytes"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
