@@ -89,7 +89,9 @@ def check_inclusion(resource: License, course: License, *, adapted: bool) -> Ver
     rather than including it as it is.
     """
     if resource.key == "other":
-        return Verdict(Level.WARNING, f"Mawrid cannot check the terms of {resource.uri}: confirm they allow this re-use")
+        return Verdict(
+            Level.WARNING, f"Mawrid cannot check the terms of {resource.uri}: confirm they allow this re-use"
+        )
     if not resource.open:
         return Verdict(Level.INCOMPATIBLE, "the resource is all rights reserved: ask the rights holder for permission")
     if adapted and resource.no_derivatives:
