@@ -150,3 +150,15 @@ ingest_jobs = Table(
     Column("updated", DateTime, nullable=False),
     Index("ix_ingest_jobs_status_run_after", "status", "run_after"),
 )
+
+# A course item's outline and lineage. Editions are separate items linked by previous_edition,
+# so an earlier edition keeps its URL and stays citable.
+courses = Table(
+    "courses",
+    metadata,
+    Column("item_id", String(32), ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("edition", Integer, nullable=False, default=1),
+    Column("outline", JSON, nullable=False),
+    Column("previous_edition", String(32), ForeignKey("items.id"), nullable=True),
+    Column("adapted_from", String(32), ForeignKey("items.id"), nullable=True),
+)
