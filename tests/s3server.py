@@ -63,6 +63,8 @@ def seaweedfs(workdir: Path, bucket: str) -> Iterator[str]:
             "-ip.bind=127.0.0.1",
             "-volume.max=20",
             "-master.volumeSizeLimitMB=256",
+            "-s3.port.iceberg=0",  # its fixed default ports would clash between two runs
+            "-s3.port.lance=0",
         ],  # fmt: skip
         stdout=open(log, "wb"),  # noqa: SIM115 - closed with the process
         stderr=subprocess.STDOUT,
