@@ -138,17 +138,17 @@ def _resource(data: Any, where: str) -> Resource:
 def outline_from_package(tree: list[dict[str, Any]], file_id: int) -> Outline:
     """Turn a package's organisation tree (as the course extractor keeps it) into modules and lessons.
 
-    Top-level entries with children become modules whose leaves are lessons;
-    top-level leaves are gathered into one module named after the course.
+    A top-level entry with children is a module; each of its children is a
+    lesson whose pages are its own page or, if it has children, all the
+    pages beneath it. Top-level pages are gathered into one module of their own.
     """
     modules: list[Module] = []
     loose: list[Lesson] = []
     for node in tree:
-        leaves = list(_leaves(node))
         if node.get("children"):
-            modules.append(Module(str(node["title"]), [_package_lesson(leaf, file_id) for leaf in leaves]))
-        elif leaves:
-            loose.append(_package_lesson(leaves[0], file_id))
+            modules.append(Module(str(node["title"]), [_package_lesson(kid, file_id) for kid in node["children"]]))
+        else:
+            loose.append(_package_lesson(node, file_id))
     if loose:
         modules.insert(0, Module(loose[0].title if len(loose) == 1 else "Lessons", loose))
     return Outline(modules)
@@ -163,7 +163,8 @@ def _leaves(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _package_lesson(node: dict[str, Any], file_id: int) -> Lesson:
-    title = str(node.get("title") or "Lesson")
-    href = node.get("href")
-    resources = [Resource("package", title, file_id=file_id, href=str(href))] if href else []
-    return Lesson(title, resources)
+    pages = [leaf for leaf in _leaves(node) if leaf.get("href")]
+    resources = [
+        Resource("package", str(p.get("title") or "Page"), file_id=file_id, href=str(p["href"])) for p in pages
+    ]
+    return Lesson(str(node.get("title") or "Lesson"), resources)
