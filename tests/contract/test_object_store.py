@@ -104,3 +104,18 @@ def test_interrupted_put_leaves_no_object(object_store: ObjectStore) -> None:
     with pytest.raises(ConnectionResetError):
         object_store.put(Broken())
     assert list(object_store.keys()) == []
+
+
+def test_seekable_view_reads_a_zip_through_ranges(object_store: ObjectStore) -> None:
+    import zipfile
+
+    from repository.objects.seekable import open_seekable
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.html", "<h1>درس</h1>")
+        archive.writestr("big.bin", os.urandom(300_000))
+    stored = object_store.put(io.BytesIO(buffer.getvalue()))
+    with open_seekable(object_store, stored.key) as fh, zipfile.ZipFile(fh) as archive:
+        assert archive.read("index.html").decode() == "<h1>درس</h1>"
+        assert len(archive.read("big.bin")) == 300_000
