@@ -23,7 +23,7 @@ from repository.services.versioning import Clock, record_change, snapshot
 @dataclass(frozen=True)
 class AddedFile:
     file: FileRef
-    job_id: int | None  # the ingest job queued for an original
+    job_id: int | None  # the ingest job queued: for an original, or for the recording a caption belongs to
 
 
 def add_file(
@@ -68,7 +68,13 @@ def add_file(
             created=now,
             details={},
         )
-        job_id = jobs.enqueue(uow.conn, ref.id, item_id, now) if role is FileRole.ORIGINAL else None
+        job_id = None
+        if role is FileRole.ORIGINAL:
+            job_id = jobs.enqueue(uow.conn, ref.id, item_id, now)
+        elif role is FileRole.CAPTION:  # a caption added later makes its recording's speech searchable
+            for media in item.originals():
+                if media.mime.startswith(("video/", "audio/")):
+                    job_id = jobs.enqueue(uow.conn, media.id, item_id, now)
         item.files.append(ref)
         record_change(uow.conn, actor, item, before, "add-file", clock)
     return AddedFile(ref, job_id)

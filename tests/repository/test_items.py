@@ -214,3 +214,16 @@ def test_embargo_end_moves_the_datestamp_once(wiring: Wiring, collection: str, l
         versions = records.list_versions(conn, item.id)
     assert lifted.datestamp == later.replace(microsecond=0) and lifted.version == item.version + 1
     assert versions[-1].action == "embargo-lifted"
+
+
+def test_caption_added_later_requeues_its_recording(wiring: Wiring, collection: str, librarian) -> None:
+    from repository.domain import FileRole
+
+    mp3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64
+    item = make_item(wiring, collection, files={"lecture.mp3": mp3})
+    added = add_file(wiring.uow(), wiring.store, librarian, item.id, io.BytesIO("WEBVTT\n\n00:00.000 --> 00:01.000\nمرحبا\n".encode()),
+                     "lecture.vtt", role=FileRole.CAPTION)  # fmt: skip
+    with reading(wiring.engine) as conn:
+        rows = conn.execute(select(t.ingest_jobs.c.id, t.ingest_jobs.c.file_id).order_by(t.ingest_jobs.c.id)).all()
+    audio = next(f for f in item.files if f.name == "lecture.mp3")
+    assert [r.file_id for r in rows] == [audio.id, audio.id] and added.job_id == rows[-1].id

@@ -1,0 +1,227 @@
+"""Running extractions in a child process under a time limit and a memory limit.
+
+A hostile or pathological file may make a parser loop, allocate without end
+or crash in C code. Extraction therefore runs in a forked child (the caller
+must be single-threaded, as workers and the CLI are) with RLIMIT_AS as its
+memory ceiling and a CPU-time ceiling as a backstop; the parent kills it at
+the wall-clock limit. The child only reads files and answers through a pipe:
+it never touches the database connections it inherits, and it dies with
+its parent (PR_SET_PDEATHSIG), so killing a worker never leaves extractions
+running. While it waits the parent calls a heartbeat, which is how a worker
+renews its job's lease and notices a stop.
+
+A `Sandbox` keeps its child for many files, since forking per file costs
+more than a small PDF's extraction; the child is replaced after a kill, a
+crash, any failure (its memory may be in a bad state) or `MAX_FILES` files.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import multiprocessing
+import resource
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from repository.errors import MawridError, UnsupportedFormat
+from repository.ingest.extract import extract_file
+from repository.ingest.ports import Extraction
+
+CTX = multiprocessing.get_context("fork")
+PR_SET_PDEATHSIG = 1
+CPU_GRACE_SECONDS = 5
+MAX_FILES = 200  # then a fresh child: bounds what a slow leak in a C library can accumulate
+
+Request = tuple[str, str, list[tuple[str, str]]]  # path, name, captions as (name, path)
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float
+    memory_mb: int
+
+
+class ExtractionFailed(Exception):
+    """The extraction did not finish: too slow, out of memory, crashed. Worth retrying later."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Abandoned(Exception):
+    """The heartbeat asked to stop (the worker is shutting down or lost its lease)."""
+
+
+class Sandbox:
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._child: BaseProcess | None = None
+        self._conn: Connection | None = None
+        self._served = 0
+
+    def extract(
+        self,
+        path: str,
+        name: str,
+        captions: Sequence[tuple[str, str]] = (),
+        heartbeat: Callable[[], bool] | None = None,
+        beat_seconds: float = 0.5,
+    ) -> Extraction:
+        """Extract the file at `path` (named `name`) in the child.
+
+        Raises the child's MawridError (UnsupportedFormat, TooLarge) when the
+        file is refused, ExtractionFailed when the child overran or died,
+        Abandoned when `heartbeat` returned False.
+        """
+        conn = self._start()
+        deadline = time.monotonic() + self.limits.seconds
+        try:
+            conn.send((path, name, list(captions)))
+            while not conn.poll(max(0.0, min(deadline - time.monotonic(), beat_seconds))):
+                if time.monotonic() >= deadline:
+                    raise ExtractionFailed(
+                        f"the extraction took longer than the limit of {self.limits.seconds:g} seconds"
+                    )
+                if heartbeat is not None and not heartbeat():
+                    raise Abandoned(name)
+        except BaseException:
+            self.close()  # never leave a child busy with an answer nobody will read
+            raise
+        message = _receive(conn)
+        if message is None:
+            exitcode = self.close()
+            raise ExtractionFailed(_death(exitcode, self.limits))
+        status, payload = message
+        self._served += 1
+        if status == "failed" or self._served >= MAX_FILES:
+            self.close()
+        if status == "ok":
+            return payload  # type: ignore[no-any-return]
+        if status == "refused":
+            raise payload
+        raise ExtractionFailed(payload)
+
+    def _start(self) -> Connection:
+        if self._child is None or self._conn is None or not self._child.is_alive():
+            self.close()
+            parent, child = CTX.Pipe()
+            self._child = CTX.Process(target=_serve, args=(child, self.limits), daemon=True)
+            self._child.start()
+            child.close()
+            self._conn, self._served = parent, 0
+        return self._conn
+
+    def close(self) -> int | None:
+        """Stop the child (at once: it holds nothing worth saving); returns its exit code."""
+        child, conn, self._child, self._conn = self._child, self._conn, None, None
+        if conn is not None:
+            conn.close()
+        if child is None:
+            return None
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+        return child.exitcode
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def run_limited(
+    path: str,
+    name: str,
+    limits: Limits,
+    captions: Sequence[tuple[str, str]] = (),
+    heartbeat: Callable[[], bool] | None = None,
+) -> Extraction:
+    """One extraction in a child of its own (what `mawrid extract` runs)."""
+    with Sandbox(limits) as sandbox:
+        return sandbox.extract(path, name, captions, heartbeat)
+
+
+def warm_up() -> None:
+    """Load what extraction loads lazily (image plugins, PDF code paths) in a long-lived parent, once,
+    so the children it forks start with it."""
+    from PIL import Image
+    from pypdf import PdfWriter
+
+    blank = io.BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.write(blank)
+    image = io.BytesIO()
+    Image.new("RGB", (16, 16)).save(image, "PNG")
+    for name, data in (("warm-up.pdf", blank.getvalue()), ("warm-up.png", image.getvalue())):
+        extract_file(io.BytesIO(data), name)
+
+
+def _receive(conn: Connection) -> tuple[str, Any] | None:
+    try:
+        return conn.recv()  # type: ignore[no-any-return]
+    except (EOFError, OSError):
+        return None  # the child died before answering
+
+
+def _death(exitcode: int | None, limits: Limits) -> str:
+    if exitcode is not None and exitcode < 0:
+        signame = signal.Signals(-exitcode).name
+        if -exitcode in (signal.SIGKILL, signal.SIGSEGV, signal.SIGXCPU):
+            return (
+                f"the extraction process was killed ({signame}): the file may need more than "
+                f"{limits.memory_mb} MB of memory or crash its reader"
+            )
+        return f"the extraction process was killed ({signame})"
+    return f"the extraction process stopped without an answer (exit status {exitcode})"
+
+
+# --- the child -----------------------------------------------------------------------------------
+
+
+def _serve(conn: Connection, limits: Limits) -> None:
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    memory = limits.memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    while True:
+        try:
+            request: Request = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent closed the pipe
+        _allow_cpu(limits.seconds)
+        conn.send(_extract(request, limits))
+
+
+def _allow_cpu(seconds: float) -> None:
+    """A CPU-time ceiling for this file: what the process has used so far, plus the limit and a grace."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    ceiling = int(usage.ru_utime + usage.ru_stime + seconds) + CPU_GRACE_SECONDS
+    resource.setrlimit(resource.RLIMIT_CPU, (ceiling, resource.getrlimit(resource.RLIMIT_CPU)[1]))
+
+
+def _extract(request: Request, limits: Limits) -> tuple[str, Any]:
+    path, name, captions = request
+    try:
+        with ExitStack() as files:
+            stream = files.enter_context(open(path, "rb"))
+            caption_streams = [(n, files.enter_context(open(p, "rb"))) for n, p in captions]
+            return ("ok", extract_file(stream, name, caption_streams))
+    except MawridError as exc:
+        return ("refused", exc)
+    except MemoryError:
+        return ("failed", f"the extraction ran out of memory (limit {limits.memory_mb} MB)")
+    except RecursionError:
+        return ("refused", UnsupportedFormat("the document is nested too deeply to be read"))
+    except Exception as exc:  # a reader's bug or an unforeseen file: reported on the job, retried
+        return ("failed", f"the extraction failed: {type(exc).__name__}: {exc}")
