@@ -13,7 +13,7 @@ import importlib
 import platform
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 MODULES = ["objects", "ingest", "search", "oai"]
@@ -28,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     sections = [
         "# Mawrid benchmark report",
-        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC · Python {platform.python_version()} · "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · Python {platform.python_version()} · "
         f"{platform.machine()} · {'quick' if args.quick else 'full'} run",
     ]
     for name in args.modules:

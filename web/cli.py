@@ -10,6 +10,7 @@ import json
 import secrets
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -22,7 +23,7 @@ from sqlalchemy import func, select
 from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import reading
-from repository.domain import SYSTEM, Role
+from repository.domain import SYSTEM, Item, Role
 from repository.errors import MawridError, NotFound
 from repository.services import batch, export, users
 from repository.services.collections import create_collection, create_community
@@ -95,7 +96,8 @@ def init(
             len(entries),
             lambda advance: batch.import_entries(w.uow(), w.store, SYSTEM, entries, IMPORTED[1], progress=advance),
         )
-        out.print(f"Loaded {len(result.created)} demo items; their files are queued for ingest.")
+        out.print(f"Loaded {len(result.created)} demo items")
+        ingest_jobs(w, result.jobs)
     out.print(f"Repository ready in {w.settings.data_dir.resolve()}")
 
 
@@ -127,6 +129,12 @@ def import_(
     source: Annotated[Path, typer.Argument(help="A folder, a CSV sheet, or a folder of exported bags.")],
     collection: Annotated[str | None, typer.Option(help="Collection for the new items (default: Imported).")] = None,
     draft: Annotated[bool, typer.Option("--draft", help="Leave the items as drafts instead of publishing.")] = False,
+    no_wait: Annotated[
+        bool, typer.Option("--no-wait", help="Queue the files and return; workers ingest them.")
+    ] = False,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes for the ingest (default: one per core).")
+    ] = None,
     template: Annotated[bool, typer.Option("--template", help="Print a sheet template and exit.")] = False,
 ) -> None:
     """Batch-load files with their metadata into the archive (see README: the import sheet)."""
@@ -154,6 +162,23 @@ def import_(
     )
     for label, why in result.skipped:
         out.print(f"  skipped {label}: {why}", highlight=False)
+    if result.jobs and not no_wait and not ingest_jobs(w, result.jobs, workers):
+        raise typer.Exit(1)
+
+
+def ingest_jobs(w: Wiring, job_ids: list[int], workers: int | None = None) -> bool:
+    """Run these ingest jobs with worker processes under a progress bar; print a summary; True if all succeeded."""
+    from web.workers import run_pending_jobs
+
+    with progress_bar() as bar:
+        task = bar.add_task("Ingesting", total=len(job_ids))
+        summary = run_pending_jobs(
+            w, workers, lambda finished, total: bar.update(task, completed=finished, total=total), job_ids
+        )
+    out.print(f"{summary.done} files ingested, {len(summary.failures)} failed")
+    for failure in summary.failures:
+        out.print(f"  [red]failed[/red] {failure.file_name}: {failure.reason}", highlight=False)
+    return not summary.failures
 
 
 def _restore_bags(w: Wiring, source: Path) -> None:
@@ -170,13 +195,22 @@ def _restore_bags(w: Wiring, source: Path) -> None:
 
 @app.command("export")
 def export_(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the bags into.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the bags; for a course, the file.")],
+    ids: Annotated[list[str] | None, typer.Argument(help="Item ids, or the one course to export.")] = None,
     item: Annotated[list[str] | None, typer.Option(help="An item id (repeatable).")] = None,
     collection: Annotated[str | None, typer.Option(help="Every item of a collection.")] = None,
     all_items: Annotated[bool, typer.Option("--all", help="Every item: a full, restorable copy.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="bagit (items), or imscc, scorm, zip (a course).")] = "bagit",
 ) -> None:
-    """Export items as BagIt bags (files, metadata.json, Dublin Core XML)."""
-    from harvest.crosswalks.oai_dc import dublin_core_document
+    """Export items as BagIt bags (files, metadata.json, Dublin Core XML), or a course as IMS CC, SCORM or zip."""
+    if fmt != "bagit":
+        export_course([*(ids or []), *(item or [])], fmt, output)
+        return
+    item = [*(item or []), *(ids or [])] or None
+    from lxml import etree
+
+    from harvest.crosswalks.context import Context
+    from harvest.crosswalks.oai_dc import to_oai_dc
 
     w = wiring()
     with reading(w.engine) as conn:
@@ -195,11 +229,14 @@ def export_(
     output.mkdir(parents=True, exist_ok=True)
     export.export_structure(w.engine, output)
 
+    ctx = Context(w.settings.base_url.rstrip("/"), w.settings.repository_name, date.today())
+
+    def dublin_core(i: Item) -> bytes:
+        return bytes(etree.tostring(to_oai_dc(i, ctx), xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
     def run(advance: Callable[..., None]) -> None:
         for it in found:
-            export.export_item(
-                it, w.store, output, lambda i: dublin_core_document(i, w.settings), w.settings.repository_name
-            )
+            export.export_item(it, w.store, output, dublin_core, w.settings.repository_name)
             advance()
 
     with_progress("Exporting", len(found), run)
@@ -270,6 +307,154 @@ def user_token(email: str, label: Annotated[str, typer.Option(help="What the tok
     out.out(users.create_api_token(w.uow(), account.id, label))
 
 
+# --- ingest: extract, jobs, worker (issue 4) ----------------------------------------------------
+
+jobs_app = typer.Typer(help="The ingest queue: list jobs, or `jobs retry` to re-queue failed ones.")
+app.add_typer(jobs_app, name="jobs", invoke_without_command=True)
+EXTRACT_TEXT_SHOWN = 2000  # characters of text printed without --json
+
+
+@app.command()
+def extract(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The file to read.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (see README).")] = False,
+) -> None:
+    """Detect and extract one file as an ingest job would (same limits), without touching the repository.
+
+    A refused file prints its reason and exits with status 2.
+    """
+    from repository.ingest.sandbox import ExtractionFailed, Limits, run_limited
+
+    settings = Settings()
+    try:
+        result = run_limited(
+            str(file), file.name, Limits(settings.job_time_limit_seconds, settings.job_memory_limit_mb)
+        )
+    except (MawridError, ExtractionFailed) as exc:
+        reason = exc.message if isinstance(exc, MawridError) else exc.reason
+        if as_json:
+            out.out(json.dumps({"error": reason}, ensure_ascii=False))
+        else:
+            err.print(f"[red]refused:[/red] {reason}", highlight=False)
+        raise typer.Exit(2) from None
+    if as_json:
+        out.out(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        return
+    table = Table(box=None, show_header=False)
+    for label, value in (
+        ("mime", result.mime), ("kind", result.kind), ("language", result.language or "—"),
+        ("pages", result.page_count or "—"), ("characters", len(result.text)),
+        ("thumbnail", f"{result.thumbnail.mime}, {len(result.thumbnail.data)} bytes" if result.thumbnail else "—"),
+    ):  # fmt: skip
+        table.add_row(label, str(value))
+    out.print(table)
+    out.print_json(json.dumps({"metadata": result.metadata, "details": result.details}, ensure_ascii=False))
+    for warning in result.warnings:
+        out.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    if result.text:
+        more = "…" if len(result.text) > EXTRACT_TEXT_SHOWN else ""
+        out.print(result.text[:EXTRACT_TEXT_SHOWN] + more, highlight=False, markup=False)
+
+
+@jobs_app.callback()
+def jobs_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="queued, running, done or failed.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the jobs as JSON.")] = False,
+    limit: Annotated[int, typer.Option(help="At most this many jobs, newest first.")] = 200,
+) -> None:
+    """List ingest jobs, the count in each status, and why failed ones failed."""
+    from repository.ingest import jobs
+
+    if ctx.invoked_subcommand is not None:
+        return
+    wanted = jobs.parse_status(status)
+    w = wiring()
+    with reading(w.engine) as conn:
+        counts = jobs.count_jobs(conn)
+        views = jobs.list_jobs(conn, wanted, limit)
+    if as_json:
+        listed = [
+            {"id": v.job.id, "item_id": v.job.item_id, "file_id": v.job.file_id, "file": v.file_name,
+             "status": v.job.status.value, "attempts": v.job.attempts, "error": v.job.error,
+             "warnings": v.warnings, "worker": v.job.worker, "created": v.job.created.isoformat(),
+             "updated": v.job.updated.isoformat()}
+            for v in views
+        ]  # fmt: skip
+        out.out(json.dumps({"counts": counts, "jobs": listed}, ensure_ascii=False, indent=2))
+        return
+    out.print("  ".join(f"{name}: {n}" for name, n in counts.items()))
+    table = Table("job", "item", "file", "status", "tries", "reason / warnings", box=None)
+    for v in views:
+        note = v.job.error or "; ".join(v.warnings)
+        table.add_row(str(v.job.id), v.job.item_id, v.file_name, v.job.status.value, str(v.job.attempts), note)
+    out.print(table)
+
+
+@jobs_app.command("retry")
+def jobs_retry() -> None:
+    """Queue every failed job again, with fresh attempts."""
+    from repository.domain import utcnow
+    from repository.ingest import jobs
+
+    count = jobs.retry_failed(wiring().uow(), utcnow())
+    out.print(f"{count} failed jobs queued again")
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="Worker processes (default: one per core).")] = None,
+) -> None:
+    """Run ingest workers until Ctrl-C or SIGTERM; a job in progress is handed back to the queue."""
+    import logging
+    import signal
+    import time
+
+    from web.workers import default_concurrency, start_workers
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    w = wiring()
+    count = concurrency or default_concurrency()
+    pool = start_workers(w, count)
+    terminated: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _: terminated.append(signum))  # only a flag: see worker.Stopping
+    err.print(f"{count} ingest workers running (data: {w.settings.data_dir.resolve()}); Ctrl-C stops them")
+    try:
+        while pool.alive() and not terminated:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        pool.stop()
+    err.print("ingest workers stopped")
+
+
+# --- search index (issue 5) --------------------------------------------------------------------
+
+
+@app.command()
+def reindex(
+    restart: Annotated[
+        bool, typer.Option("--restart", help="Start over instead of resuming a broken-off rebuild.")
+    ] = False,
+) -> None:
+    """Rebuild the search index from the database; an interrupted rebuild resumes where it stopped."""
+    from indexer.sync import reindex as rebuild
+
+    w = wiring()
+    with progress_bar() as bar:
+        task = bar.add_task("Indexing items", total=None)
+        report = rebuild(
+            w.engine,
+            w.store,
+            w.index,
+            restart=restart,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    w.index.close()
+    out.print(f"{report.indexed} items indexed, {report.removed} not public (left out)")
+
+
 # --- serving -----------------------------------------------------------------------------------
 
 
@@ -277,12 +462,51 @@ def user_token(email: str, label: Annotated[str, typer.Option(help="What the tok
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int | None, typer.Option(help="Ingest worker processes (default: one per core).")] = None,
 ) -> None:
-    """Serve the site, the API and /oai (migrating the schema first)."""
+    """Serve the site, the API and /oai, with ingest workers and index sync (migrating the schema first)."""
     import uvicorn
 
     from web.app import create_app
+    from web.housekeeping import Housekeeping
+    from web.workers import start_workers
 
     w = wiring()
     out.print(f"Mawrid on http://{host}:{port}  (data: {w.settings.data_dir.resolve()})")
-    uvicorn.run(create_app(w), host=host, port=port, log_level="info", proxy_headers=True)
+    pool = start_workers(w, workers)
+    upkeep = Housekeeping(w).start()
+    try:
+        uvicorn.run(create_app(w), host=host, port=port, log_level="info", proxy_headers=True)
+    finally:
+        upkeep.stop()
+        pool.stop()
+
+
+# --- open courses: export formats (issue 8) ----------------------------------------------------
+
+
+def export_course(ids: list[str], fmt: str, output: Path) -> None:
+    """`mawrid export --format imscc|scorm|zip ID --output FILE`: one course, written whole or not at all."""
+    from harvest.crosswalks.context import Context
+    from repository.services.courses import attributions, load_course
+    from web.course_exports import FORMATS, export_name, write_export
+
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"--format is bagit, {', '.join(FORMATS)}, not {fmt!r}")
+    if len(ids) != 1:
+        raise typer.BadParameter(f"give the one course to export as {fmt}")
+    w = wiring()
+    with reading(w.engine) as conn:
+        course = load_course(conn, ids[0])
+        credits = attributions(conn, course)
+    target = output / export_name(course, fmt) if output.is_dir() else output
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.part")
+    ctx = Context(w.settings.base_url.rstrip("/"), w.settings.repository_name, date.today())
+    try:
+        with partial.open("wb") as fh:
+            write_export(course, fmt, w.store, ctx, credits, fh)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    out.print(f"course {course.item.id} written to {target} ({fmt})", highlight=False)

@@ -65,8 +65,13 @@ def create_course(
     metadata = {**metadata, "type": "course"}
     item = deposit_item(uow, actor, collection_id, metadata, clock=clock)
     with uow:
-        uow.conn.execute(insert(t.courses).values(item_id=item.id, edition=1, outline=(outline or Outline()).to_json()))
+        insert_course(uow.conn, item.id, outline or Outline())
     return item
+
+
+def insert_course(conn: Connection, item_id: str, outline: Outline) -> None:
+    """The course row of a first edition; call inside the transaction that makes the item a course."""
+    conn.execute(insert(t.courses).values(item_id=item_id, edition=1, outline=outline.to_json()))
 
 
 def make_course(uow: UnitOfWork, actor: Actor, item_id: str, outline: Outline, clock: Clock = utcnow) -> None:
@@ -74,7 +79,7 @@ def make_course(uow: UnitOfWork, actor: Actor, item_id: str, outline: Outline, c
     with uow:
         if is_course(uow.conn, item_id):
             return
-        uow.conn.execute(insert(t.courses).values(item_id=item_id, edition=1, outline=outline.to_json()))
+        insert_course(uow.conn, item_id, outline)
         item = records.load_item(uow.conn, item_id, for_update=True)
         before = snapshot(item)
         event = {"outline": {"old": None, "new": outline.to_json()}}

@@ -1,0 +1,244 @@
+"""Studying a course without signing in: home, lessons, package pages, downloads, and what must stay hidden."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+
+from fastapi.testclient import TestClient
+
+from repository.courses import Outline, Resource
+from repository.db.uow import reading
+from repository.domain import Visibility
+from repository.services import courses
+from repository.services.files import add_file
+from repository.services.workflow import publish_item
+from tests.conftest import LIBRARIAN
+from tests.factories import make_item
+from tests.oer.builders import probe_package
+from tests.oer.conftest import CC_BY, course_metadata, ingest, make_course
+from web import packages
+from web.wiring import Wiring
+
+EN = {"accept-language": "en"}
+
+
+def jsonld_of(html: str) -> dict:
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert match, "the page has no JSON-LD"
+    return json.loads(match.group(1))
+
+
+def package_course(wiring: Wiring, collection: str, *, published: bool = True) -> tuple[str, int]:
+    item = courses.create_course(wiring.uow(), LIBRARIAN, collection, course_metadata("Probe course", "en"))
+    package = add_file(wiring.uow(), wiring.store, LIBRARIAN, item.id, io.BytesIO(probe_package()), "probe.zip")
+    outline = courses.outline_for_package(ingest(wiring, item.id))
+    assert outline is not None
+    courses.save_outline(wiring.uow(), LIBRARIAN, item.id, outline)
+    if published:
+        publish_item(wiring.uow(), LIBRARIAN, item.id)
+    return item.id, package.file.id
+
+
+def test_course_home_shows_outline_outcomes_people_licence_and_downloads(
+    client: TestClient, wiring: Wiring, collection: str
+) -> None:
+    item = make_course(wiring, collection)
+    page = client.get(f"/courses/{item.id}", headers=EN)
+    assert page.status_code == 200
+    html = page.text
+    assert '<h1 lang="ar" dir="rtl">مقدمة في علم المكتبات</h1>' in html
+    assert "الفهرسة الوصفية" in html and "Undergraduate" in html and "10 hours" in html and "LIB101" in html
+    assert [f"/courses/{item.id}/lessons/{n}" for n in (1, 2, 3)] == re.findall(
+        rf'href="(/courses/{item.id}/lessons/\d)"', html.split('id="outline-title"')[1]
+    )
+    assert "Omar Darwish" in html and "Instructional designer" in html and "CC BY 4.0" in html
+    assert f'href="/courses/{item.id}/download/imscc"' in html and f'href="/courses/{item.id}/download/zip"' in html
+    assert "/download/scorm" not in html  # built in the workspace, not made from a SCORM package
+    attribution = html.split('id="attribution-title"')[1]
+    assert "مرجع في الفهرسة" in attribution and "سعاد يوسف" in attribution
+    assert "Adapt this course" not in html  # staff only
+    arabic = client.get(f"/courses/{item.id}", headers={"accept-language": "ar"}).text
+    assert '<html lang="ar" dir="rtl">' in arabic and "ابدأ المقرر" in arabic and "10 ساعات" in arabic
+
+
+def test_lessons_have_previous_next_contents_and_the_right_viewers(
+    client: TestClient, wiring: Wiring, collection: str
+) -> None:
+    item = make_course(wiring, collection)
+    files = {f.name: f for f in item.files}
+    first = client.get(f"/courses/{item.id}/lessons/1", headers=EN).text
+    assert f'<iframe src="/items/{item.id}/files/{files["شرائح.pdf"].id}/' in first  # the PDF inline
+    page = f'/courses/{item.id}/package/{files["lesson-1.html"].id}/lesson-1.html'
+    assert f'<iframe src="{page}" title="الدرس" sandbox="allow-scripts allow-forms allow-popups"' in first
+    assert 'rel="prev"' not in first and f'href="/courses/{item.id}/lessons/2" rel="next"' in first
+    assert f'href="/courses/{item.id}/lessons/1" aria-current="page"' in first  # the table of contents
+    second = client.get(f"/courses/{item.id}/lessons/2", headers=EN).text
+    book = next(r.item_id for r in courses_outline(wiring, item.id).resources() if r.item_id)
+    assert f'href="/items/{book}"' in second and "Article" in second
+    third = client.get(f"/courses/{item.id}/lessons/3", headers=EN).text
+    assert '<video controls preload="metadata"' in third
+    assert re.search(r'<track kind="captions" src="/items/[^"]+intro\.ar\.vtt" srclang="ar" label="Arabic"', third)
+    assert f'href="/courses/{item.id}/lessons/2" rel="prev"' in third and 'rel="next"' not in third
+    for missing in (0, 4):
+        assert client.get(f"/courses/{item.id}/lessons/{missing}").status_code == 404
+    for path in (f"/courses/{item.id}", f"/courses/{item.id}/lessons/1"):
+        tags = re.findall(r"<script[^>]*>", client.get(path).text)
+        assert all("src=" in tag or 'type="application/ld+json"' in tag for tag in tags), tags  # CSP: no inline
+
+
+def courses_outline(wiring: Wiring, item_id: str) -> Outline:
+    with reading(wiring.engine) as conn:
+        return courses.load_course(conn, item_id).outline
+
+
+def test_drafts_and_hidden_linked_items_stay_hidden_from_readers(
+    client: TestClient, wiring: Wiring, collection: str, staff: str
+) -> None:
+    draft = make_course(wiring, collection, published=False)
+    hidden = make_item(wiring, collection, "Restricted chapter", visibility=Visibility.RESTRICTED, license=CC_BY)
+    course = make_course(wiring, collection)
+    second = courses.new_edition(wiring.uow(), LIBRARIAN, course.id)  # the next edition links the hidden item
+    outline = courses_outline(wiring, second.id)
+    outline.modules[0].lessons[1].resources.append(Resource("item", "Restricted chapter", item_id=hidden.id))
+    courses.save_outline(wiring.uow(), LIBRARIAN, second.id, outline)
+    publish_item(wiring.uow(), LIBRARIAN, second.id)
+    file_id = draft.files[0].id
+    paths = [f"/courses/{draft.id}", f"/courses/{draft.id}/lessons/1", f"/courses/{draft.id}/download/imscc",
+             f"/courses/{draft.id}/package/{file_id}/x.html"]  # fmt: skip
+    assert [client.get(p).status_code for p in paths] == [200, 200, 200, 404]  # staff see drafts
+    staff_view = client.get(f"/courses/{draft.id}", headers=EN)
+    assert "Only staff can see this course" in staff_view.text and staff_view.headers["x-robots-tag"] == "noindex"
+    assert "Restricted chapter" in client.get(f"/courses/{second.id}/lessons/2").text
+    client.post("/logout", data={"csrf_token": staff})
+    assert [client.get(p).status_code for p in paths] == [404, 404, 404, 404]
+    reader = client.get(f"/courses/{second.id}/lessons/2", headers=EN).text
+    assert "Restricted chapter" not in reader  # not even the label the course gave it
+    assert "This resource is not available." in reader
+    home = client.get(f"/courses/{second.id}", headers=EN).text
+    assert "Restricted chapter" not in home.split('id="attribution-title"')[1]
+    assert f'href="/courses/{course.id}">Edition 1' in home and "Edition 2 (this edition)" in home
+
+
+def test_package_pages_are_sandboxed_and_find_the_runtime(client: TestClient, wiring: Wiring, collection: str) -> None:
+    item_id, file_id = package_course(wiring, collection)
+    lesson = client.get(f"/courses/{item_id}/lessons/1").text
+    src = f"/courses/{item_id}/package/{file_id}/pages/998.html"
+    assert f'<iframe src="{src}"' in lesson
+    page = client.get(src)
+    assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
+    csp = page.headers["content-security-policy"]
+    assert csp.startswith("sandbox allow-scripts allow-forms allow-popups;") and "allow-same-origin" not in csp
+    assert "x-frame-options" not in page.headers
+    head = re.search(r"<head>(.*?)</head>", page.text, re.S)
+    assert head and head.group(1).startswith('<script src="/static/scorm-runtime.js?v=')
+    script = client.get(f"/courses/{item_id}/package/{file_id}/pages/probe.js")
+    assert script.headers["content-type"] == "text/javascript" and "LMSInitialize" in script.text
+    picture = client.get(f"/courses/{item_id}/package/{file_id}/PAGES/picture.png")  # packages disagree on case
+    assert picture.headers["content-type"] == "image/png" and picture.content.startswith(b"\x89PNG")
+    assert "sandbox" in picture.headers["content-security-policy"]
+    for bad in ("pages/nothing.html", "../../items/x", "imsmanifest.xml/x"):
+        assert client.get(f"/courses/{item_id}/package/{file_id}/{bad}").status_code == 404, bad
+    other = make_course(wiring, collection)
+    assert client.get(f"/courses/{other.id}/package/{file_id}/pages/998.html").status_code == 404
+
+
+def test_staff_preview_unpublished_packages_through_a_signed_expiring_key(
+    client: TestClient, wiring: Wiring, collection: str, staff: str
+) -> None:
+    item_id, file_id = package_course(wiring, collection, published=False)
+    lesson = client.get(f"/courses/{item_id}/lessons/1").text
+    src = re.search(r'<iframe src="([^"]+)"', lesson)
+    assert src and f"/courses/{item_id}/preview/" in src.group(1)
+    client.post("/logout", data={"csrf_token": staff})
+    # The key in the path opens the package (the sandboxed page sends no cookies) and its relative links.
+    assert client.get(src.group(1)).status_code == 200
+    assert client.get(src.group(1).replace("998.html", "picture.png")).status_code == 200
+    assert client.get(f"/courses/{item_id}/package/{file_id}/pages/998.html").status_code == 404
+    secret = wiring.settings.secret()
+    key = packages.preview_key(secret, item_id, file_id, now=1_000_000)
+    assert packages.preview_key_valid(secret, item_id, file_id, key, now=1_000_000 + 60)
+    assert not packages.preview_key_valid(secret, item_id, file_id, key, now=1_000_000 + packages.PREVIEW_SECONDS + 1)
+    assert not packages.preview_key_valid(secret, item_id, file_id + 1, key, now=1_000_000)
+    forged = f"/courses/{item_id}/preview/{key}/{file_id}/pages/998.html"
+    assert client.get(forged).status_code == 404
+
+
+def test_downloads_as_cartridge_plain_zip_and_original_scorm(client: TestClient, wiring: Wiring, collection: str) -> None:
+    item = make_course(wiring, collection)
+    cartridge = client.get(f"/courses/{item.id}/download/imscc")
+    assert cartridge.status_code == 200
+    assert cartridge.headers["content-disposition"].startswith(f'attachment; filename="{item.id}.imscc"')
+    names = zipfile.ZipFile(io.BytesIO(cartridge.content)).namelist()
+    assert "imsmanifest.xml" in names and "ATTRIBUTION.txt" in names
+    plain = zipfile.ZipFile(io.BytesIO(client.get(f"/courses/{item.id}/download/zip").content))
+    assert {"README.txt", "files/شرائح.pdf", "files/lesson-1.html", "files/intro.mp4", "files/intro.ar.vtt"} <= set(
+        plain.namelist()
+    )
+    readme = plain.read("README.txt").decode()
+    assert "Module 1: الوحدة الأولى" in readme and "- الشرائح: files/شرائح.pdf" in readme
+    assert "“مرجع في الفهرسة” by سعاد يوسف" in readme and "CC BY 4.0" in readme
+    assert client.get(f"/courses/{item.id}/download/scorm").status_code == 404
+    assert client.get(f"/courses/{item.id}/download/docx").status_code == 404
+    item_id, file_id = package_course(wiring, collection)
+    original = client.get(f"/courses/{item_id}/download/scorm")
+    assert original.status_code == 200 and original.content == probe_package()
+    assert f'href="/courses/{item_id}/download/scorm"' in client.get(f"/courses/{item_id}").text
+
+
+def test_course_jsonld_describes_the_course_and_its_lessons(client: TestClient, wiring: Wiring, collection: str) -> None:
+    item = make_course(wiring, collection)
+    data = jsonld_of(client.get(f"/courses/{item.id}").text)
+    assert data["@type"] == ["Course", "LearningResource"]
+    assert data["url"] == f"http://127.0.0.1:8000/courses/{item.id}" and data["courseCode"] == "LIB101"
+    assert (data["educationalLevel"], data["timeRequired"], data["isAccessibleForFree"]) == ("undergraduate", "PT10H",
+                                                                                             True)  # fmt: skip
+    assert data["teaches"] == ["الفهرسة الوصفية", "البحث في الفهارس"] and data["learningResourceType"] == "Course"
+    assert data["license"] == CC_BY["uri"] and data["inLanguage"] == "ar"
+    assert [(p["position"], p["name"], p["@type"]) for p in data["hasPart"]] == [
+        (1, "ما هي المكتبة", "LearningResource"), (2, "قراءة", "LearningResource"), (3, "مقطع مرئي", "LearningResource"),
+    ]  # fmt: skip
+    assert data["contributor"] == [
+        {"@type": "Role", "roleName": "instructional_designer", "contributor": {"@type": "Person", "name": "Omar Darwish"}}
+    ]
+    lesson = jsonld_of(client.get(f"/courses/{item.id}/lessons/2").text)
+    assert lesson["isPartOf"]["url"] == data["url"] and lesson["position"] == 2
+
+
+def test_open_course_listing_filters_by_faculty_level_and_language(
+    client: TestClient, wiring: Wiring, collection: str
+) -> None:
+    from repository.domain import SYSTEM
+    from repository.services.collections import create_collection, create_community
+
+    create_community(wiring.uow(), SYSTEM, "education", "Faculty of Educational Sciences", "كلية العلوم التربوية")
+    create_collection(wiring.uow(), SYSTEM, "education", "edu-courses", "Courses", "مقررات")
+    arabic = make_course(wiring, collection)
+    english = courses.create_course(wiring.uow(), LIBRARIAN, "edu-courses", course_metadata(
+        "Teaching with open resources", "en", oer={"educational_level": "postgraduate"}))  # fmt: skip
+    publish_item(wiring.uow(), LIBRARIAN, english.id)
+    draft = make_course(wiring, collection, published=False)
+    listing = client.get("/courses", headers=EN).text
+    assert arabic.id in listing and english.id in listing and draft.id not in listing
+    assert "Faculty of Educational Sciences" in listing and "Postgraduate" in listing
+    only_arabic = client.get("/courses?language=ar", headers=EN).text
+    assert arabic.id in only_arabic and english.id not in only_arabic
+    by_faculty = client.get("/courses?faculty=education", headers=EN).text
+    assert english.id in by_faculty and arabic.id not in by_faculty
+    assert arabic.id in client.get("/courses?level=undergraduate").text
+    assert english.id not in client.get("/courses?level=undergraduate").text
+    # A new published edition replaces the old one in the listing.
+    second = courses.new_edition(wiring.uow(), LIBRARIAN, arabic.id)
+    publish_item(wiring.uow(), LIBRARIAN, second.id)
+    listing = client.get("/courses").text
+    assert f"/courses/{second.id}" in listing and f"/courses/{arabic.id}\"" not in listing
+    feed = client.get("/courses/feed.atom")
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    from lxml import etree
+
+    atom = etree.fromstring(feed.content)
+    links = atom.xpath("//a:entry/a:link[@rel='alternate']/@href", namespaces={"a": "http://www.w3.org/2005/Atom"})
+    assert f"http://127.0.0.1:8000/courses/{second.id}" in links and not any(draft.id in h for h in links)
+    assert "/courses" in client.get("/sitemap-pages.xml").text

@@ -1,0 +1,78 @@
+"""Route tests run the whole app in-process with Starlette's TestClient on both backends."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from repository.domain import Role
+from repository.services import users
+from web.app import create_app
+from web.wiring import Wiring
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def client(wiring: Wiring) -> Iterator[TestClient]:
+    with TestClient(create_app(wiring, sync_index=False), base_url="http://testserver") as c:
+        yield c
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, wiring: Wiring, role: Role = Role.ADMIN, email: str = "staff@qou.edu") -> str:
+    """Create a staff account, sign in through the form, and return a CSRF token for later forms."""
+    users.add_user(wiring.uow(), email, PASSWORD, role, name="Staff Member")
+    token = csrf_of(client.get("/login").text)
+    response = client.post(
+        "/login",
+        data={"email": email, "password": PASSWORD, "csrf_token": token, "next": "/workspace"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return csrf_of(client.get("/workspace").text)
+
+
+@pytest.fixture
+def staff(client: TestClient, wiring: Wiring) -> str:
+    return sign_in(client, wiring)
+
+
+@pytest.fixture
+def token(wiring: Wiring) -> str:
+    user = users.add_user(wiring.uow(), "api@qou.edu", PASSWORD, Role.ADMIN)
+    return users.create_api_token(wiring.uow(), user.id, "tests")
+
+
+@pytest.fixture
+def live_url(wiring: Wiring) -> Iterator[str]:
+    """The app served by uvicorn on a loopback port, for clients that speak real HTTP (tuspy)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(wiring, sync_index=False), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)

@@ -1,0 +1,263 @@
+"""The librarian workspace: sign-in, CSRF, throttling, upload, review with suggestions, history, admin."""
+
+from __future__ import annotations
+
+import io
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from repository.db import records
+from repository.db import tables as t
+from repository.db.uow import reading
+from repository.domain import Role, Status
+from repository.services.users import add_user
+from tests.factories import make_item
+from tests.web.conftest import PASSWORD, csrf_of, sign_in
+from web.wiring import Wiring
+
+
+def rows(wiring: Wiring, table: t.Table) -> int:  # type: ignore[name-defined]
+    with reading(wiring.engine) as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_workspace_sends_readers_to_sign_in_and_keeps_the_page(client: TestClient) -> None:
+    response = client.get("/workspace/jobs?status=failed", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Fworkspace%2Fjobs%3Fstatus%3Dfailed"
+
+
+def test_sign_in_sets_a_hardened_session_cookie(client: TestClient, wiring: Wiring) -> None:
+    add_user(wiring.uow(), "amal@qou.edu", PASSWORD, Role.LIBRARIAN)
+    token = csrf_of(client.get("/login").text)
+    response = client.post(
+        "/login",
+        data={"email": "amal@qou.edu", "password": PASSWORD, "csrf_token": token, "next": "/workspace/jobs"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/workspace/jobs"
+    cookie = response.headers["set-cookie"].lower()
+    assert "mawrid_session=" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+    assert client.get("/workspace").status_code == 200
+
+
+def test_forms_without_the_csrf_token_are_refused(client: TestClient, wiring: Wiring, collection: str) -> None:
+    add_user(wiring.uow(), "amal@qou.edu", PASSWORD, Role.LIBRARIAN)
+    client.get("/login")
+    forged = client.post("/login", data={"email": "amal@qou.edu", "password": PASSWORD}, follow_redirects=False)
+    assert forged.status_code == 403
+    sign_in(client, wiring, email="other@qou.edu")
+    before = rows(wiring, t.items)
+    refused = client.post(
+        "/workspace/upload", data={"collection": collection, "title": "x", "type": "article", "csrf_token": "forged"}
+    )
+    assert refused.status_code == 403 and rows(wiring, t.items) == before
+
+
+def test_failed_sign_ins_are_throttled(client: TestClient, wiring: Wiring) -> None:
+    add_user(wiring.uow(), "amal@qou.edu", PASSWORD, Role.LIBRARIAN)
+    token = csrf_of(client.get("/login").text)
+    for _ in range(5):
+        wrong = client.post(
+            "/login", data={"email": "amal@qou.edu", "password": "not the password!", "csrf_token": token}
+        )
+        assert wrong.status_code == 401
+    blocked = client.post("/login", data={"email": "amal@qou.edu", "password": PASSWORD, "csrf_token": token})
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+
+
+def test_upload_form_creates_a_draft_with_its_files_and_jobs(
+    client: TestClient, wiring: Wiring, collection: str, staff: str
+) -> None:
+    response = client.post(
+        "/workspace/upload",
+        data={
+            "csrf_token": staff,
+            "collection": collection,
+            "title": "",
+            "type": "thesis",
+            "title_lang": "ar",
+            "creators": "خليل، أحمد\nHaddad, Sara",
+            "subjects": "مكتبات",
+            "license": "",
+        },
+        files=[
+            ("files", ("رسالة ماجستير.pdf", io.BytesIO(b"%PDF-1.4 test"), "application/pdf")),
+            ("files", ("notes.txt", io.BytesIO("ملاحظات".encode()), "text/plain")),
+        ],
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    item_id = response.headers["location"].rsplit("/", 1)[1]
+    with reading(wiring.engine) as conn:
+        item = records.load_item(conn, item_id)
+    assert item.status is Status.DRAFT and item.title == "رسالة ماجستير"  # from the file name, until extraction
+    assert item.suggestions == {"provisional": ["titles"]}
+    assert [c["name"] for c in item.metadata["creators"]] == ["خليل، أحمد", "Haddad, Sara"]
+    assert [f.name for f in item.files] == ["رسالة ماجستير.pdf", "notes.txt"] and rows(wiring, t.ingest_jobs) == 2
+    page = client.get(response.headers["location"], headers={"accept-language": "en"}).text
+    assert "The item was created" in page and "رسالة ماجستير.pdf" in page
+
+
+def test_an_oversized_upload_is_refused_before_its_body_is_read(client: TestClient, wiring: Wiring, staff: str) -> None:
+    limit = wiring.settings.max_upload_bytes
+
+    def body() -> object:
+        raise AssertionError("the body must not be read")
+        yield b""  # pragma: no cover
+
+    response = client.post(
+        "/workspace/upload",
+        content=body(),  # type: ignore[arg-type]
+        headers={"content-length": str(limit + 2 * 1024 * 1024), "content-type": "multipart/form-data; boundary=x"},
+    )
+    assert response.status_code == 413 and response.headers["connection"] == "close"
+    api = client.post("/api/items/x/files?name=a.pdf", content=b"", headers={"content-length": str(limit + 10**7)})
+    assert api.status_code == 413 and api.json()["type"].endswith("/too-large")
+
+
+def test_suggestions_can_be_accepted_one_by_one_or_all(
+    client: TestClient, wiring: Wiring, collection: str, staff: str
+) -> None:
+    item = make_item(wiring, collection, "scan_0042", published=False)
+    with wiring.uow() as uow:  # what an extractor would have proposed
+        uow.conn.execute(
+            t.items.update()
+            .where(t.items.c.id == item.id)
+            .values(
+                suggestions={
+                    "titles": [{"value": "إدارة المياه في الأغوار", "lang": "ar"}],
+                    "language": "ar",
+                    "date_issued": "2019",
+                }
+            )
+        )
+    page = client.get(f"/workspace/items/{item.id}", headers={"accept-language": "en"}).text
+    assert "إدارة المياه في الأغوار" in page and "Accept all suggestions" in page
+    client.post(f"/workspace/items/{item.id}", data={"csrf_token": staff, "accept": "language"})
+    with reading(wiring.engine) as conn:
+        one = records.load_item(conn, item.id)
+    assert one.metadata["language"] == "ar" and one.title == "scan_0042"
+    client.post(f"/workspace/items/{item.id}", data={"csrf_token": staff, "accept": "all"})
+    with reading(wiring.engine) as conn:
+        everything = records.load_item(conn, item.id)
+    assert everything.title == "إدارة المياه في الأغوار" and everything.metadata["date_issued"] == "2019"
+
+
+def test_editing_metadata_keeps_history_with_word_differences(
+    client: TestClient, wiring: Wiring, collection: str, staff: str
+) -> None:
+    item = make_item(wiring, collection, "A study of libraries", published=False)
+    form = {
+        "csrf_token": staff,
+        "titles-value": ["A study of digital libraries", ""],
+        "titles-lang": ["en", ""],
+        "creators-name": ["Haddad, Sara", ""],
+        "creators-orcid": ["", ""],
+        "creators-affiliation": ["QOU", ""],
+        "type": "report",
+        "date_issued": "2020-02",
+        "license-uri": "https://creativecommons.org/licenses/by/4.0/",
+    }
+    saved = client.post(f"/workspace/items/{item.id}", data=form, follow_redirects=False)
+    assert saved.status_code == 303
+    with reading(wiring.engine) as conn:
+        stored = records.load_item(conn, item.id)
+    assert stored.metadata == {
+        "titles": [{"value": "A study of digital libraries", "lang": "en"}],
+        "creators": [{"name": "Haddad, Sara", "affiliation": "QOU"}],
+        "type": "report",
+        "date_issued": "2020-02",
+        "license": {"uri": "https://creativecommons.org/licenses/by/4.0/"},
+    }
+    history = client.get(f"/workspace/items/{item.id}/history").text
+    assert "<ins>digital</ins>" in history
+    bad = client.post(f"/workspace/items/{item.id}", data=form | {"date_issued": "last year"})
+    assert bad.status_code == 422 and "date_issued" in bad.text
+
+
+def test_workflow_buttons_publish_embargo_and_withdraw(
+    client: TestClient, wiring: Wiring, collection: str, staff: str
+) -> None:
+    item = make_item(wiring, collection, "Workflow", published=False)
+    client.post(f"/workspace/items/{item.id}/action", data={"csrf_token": staff, "action": "publish"})
+    client.post(
+        f"/workspace/items/{item.id}/access",
+        data={"csrf_token": staff, "visibility": "restricted", "embargo_until": "2031-01-01"},
+    )
+    with reading(wiring.engine) as conn:
+        done = records.load_item(conn, item.id)
+    assert done.status is Status.PUBLISHED and done.visibility.value == "restricted"
+    assert done.embargo_until is not None and done.embargo_until.year == 2031
+    client.post(f"/workspace/items/{item.id}/action", data={"csrf_token": staff, "action": "withdraw"})
+    with reading(wiring.engine) as conn:
+        assert records.load_item(conn, item.id).status is Status.WITHDRAWN
+
+
+def test_batch_import_page_checks_the_sheet_and_imports(
+    client: TestClient, wiring: Wiring, collection: str, staff: str
+) -> None:
+    template = client.get("/workspace/import/template.csv")
+    assert template.headers["content-type"].startswith("text/csv") and "collection" in template.text
+    sheet = (
+        "collection,files,title,type\n"
+        + f"{collection},a.pdf,أول بحث,article\n"
+        + f"{collection},b.pdf,Second,report\n"
+    )
+    missing = client.post(
+        "/workspace/import",
+        data={"csrf_token": staff, "collection": collection, "publish": "no"},
+        files=[
+            ("sheet", ("metadata.csv", sheet.encode(), "text/csv")),
+            ("files", ("a.pdf", b"%PDF-1.4 a", "application/pdf")),
+        ],
+    )
+    assert missing.status_code == 400 and rows(wiring, t.items) == 0
+    done = client.post(
+        "/workspace/import",
+        data={"csrf_token": staff, "collection": collection, "publish": "no"},
+        files=[
+            ("sheet", ("metadata.csv", sheet.encode(), "text/csv")),
+            ("files", ("a.pdf", b"%PDF-1.4 a", "application/pdf")),
+            ("files", ("b.pdf", b"%PDF-1.4 b", "application/pdf")),
+        ],
+    )
+    assert done.status_code == 200 and rows(wiring, t.items) == 2 and rows(wiring, t.ingest_jobs) == 2
+
+
+def test_api_tokens_are_shown_once(client: TestClient, wiring: Wiring, staff: str) -> None:
+    page = client.post("/workspace/tokens", data={"csrf_token": staff, "label": "harvest script"}).text
+    secret = page.split('id="new-token">')[1].split("<")[0]
+    assert secret.startswith("mwr_") and page.count(secret) == 1
+    assert secret not in client.get("/workspace/tokens").text
+    fresh = TestClient(client.app)
+    assert fresh.get("/api/jobs", headers={"authorization": f"Bearer {secret}"}).status_code == 200
+
+
+def test_only_administrators_manage_users_and_collections(client: TestClient, wiring: Wiring) -> None:
+    token = sign_in(client, wiring, Role.LIBRARIAN, "librarian@qou.edu")
+    assert client.get("/admin/users").status_code == 403
+    assert (
+        client.post(
+            "/admin/communities", data={"csrf_token": token, "slug": "x", "name_en": "X", "name_ar": "س"}
+        ).status_code
+        == 403
+    )
+    admin_client = TestClient(client.app)
+    admin_token = sign_in(admin_client, wiring, Role.ADMIN, "admin@qou.edu")
+    created = admin_client.post(
+        "/admin/communities",
+        data={"csrf_token": admin_token, "slug": "arts", "name_en": "Faculty of Arts", "name_ar": "كلية الآداب"},
+    )
+    assert created.status_code == 200 and "Faculty of Arts" in created.text
+    duplicate = admin_client.post(
+        "/admin/communities",
+        data={"csrf_token": admin_token, "slug": "arts", "name_en": "Again", "name_ar": "مرة أخرى"},
+    )
+    assert duplicate.status_code == 409
+    user = admin_client.post(
+        "/admin/users",
+        data={"csrf_token": admin_token, "email": "new@qou.edu", "password": "short", "role": "librarian"},
+    )
+    assert user.status_code == 400 and "new@qou.edu" in user.text

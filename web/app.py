@@ -1,0 +1,98 @@
+"""The application factory: one FastAPI app serving the site, the JSON API and /oai."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from indexer.sync import SyncLoop
+from repository.settings import Settings
+from web import auth, errors, oai
+from web.api import collections as api_collections
+from web.api import docs as api_docs
+from web.api import files as api_files
+from web.api import items as api_items
+from web.api import jobs as api_jobs
+from web.api import search as api_search
+from web.api import tus as api_tus
+from web.catalog import BrowseIndex
+from web.pages import (
+    admin,
+    browse,
+    course_builder,
+    courses,
+    discovery,
+    editing,
+    items,
+    public,
+    search,
+    signin,
+    workspace,
+)
+from web.security import EdgeMiddleware
+from web.templating import STATIC
+from web.wiring import Wiring, wire
+
+SYNC_SECONDS = 3.0  # how soon a change made by a worker or another process reaches search
+FORM_OVERHEAD = 1024 * 1024  # multipart boundaries and the metadata fields beside an upload
+API_DESCRIPTION = """JSON API of Mawrid. Reading public items needs no authentication; changes need an API
+token created in the workspace, sent as `Authorization: Bearer <token>`. Errors are `application/problem+json`
+(RFC 9457). Large files can be uploaded resumably with the tus 1.0 protocol at `/api/uploads`."""
+
+
+def create_app(wiring: Wiring | None = None, *, sync_index: bool = True) -> FastAPI:
+    """The app; while it is served (its lifespan), a thread keeps the search index in step with the database."""
+    wiring = wiring or wire(Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loop = (
+            SyncLoop(wiring.engine, wiring.store, wiring.index, interval=SYNC_SECONDS).start() if sync_index else None
+        )
+        try:
+            yield
+        finally:
+            if loop is not None:
+                loop.stop()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="Mawrid",
+        summary="Digital content repository of Al-Quds Open University",
+        description=API_DESCRIPTION,
+        docs_url=None,  # our own page at /api/docs: Swagger UI needs inline scripts and a CDN
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.wiring = wiring
+    app.state.browse = BrowseIndex()
+    app.state.login_throttle = auth.LoginThrottle()
+    errors.install(app)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=wiring.settings.secret(),
+        session_cookie=auth.SESSION_COOKIE,
+        max_age=auth.SESSION_SECONDS,
+        same_site="lax",
+        https_only=wiring.settings.base_url.startswith("https://"),
+    )
+    app.add_middleware(EdgeMiddleware, max_body_bytes=wiring.settings.max_upload_bytes + FORM_OVERHEAD)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (
+        api_files,
+        api_items,
+        api_collections,
+        api_jobs,
+        api_tus,
+        api_docs,
+    ):  # files before items: longer paths
+        app.include_router(module.router)
+    app.include_router(oai.router)
+    app.include_router(api_search.router)
+    for page in (public, browse, search, items, courses, discovery, signin, workspace, course_builder, editing, admin):
+        app.include_router(page.router)
+    return app

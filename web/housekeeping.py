@@ -1,0 +1,49 @@
+"""Periodic upkeep while `mawrid serve` runs: work the calendar, not a request, calls for.
+
+Today that is ending embargoes: an embargo runs out at midnight with no edit
+to the item, so something must record it — moving the harvest datestamp and
+marking the item for indexing — or harvesters and search would never learn
+that its files opened.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import date
+
+from repository.services.workflow import lift_expired_embargoes
+from web.wiring import Wiring
+
+log = logging.getLogger(__name__)
+INTERVAL_SECONDS = 600
+
+
+class Housekeeping:
+    def __init__(self, wiring: Wiring, interval: float = INTERVAL_SECONDS) -> None:
+        self.wiring = wiring
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="mawrid-housekeeping", daemon=True)
+
+    def start(self) -> Housekeeping:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def run_once(self) -> list[str]:
+        lifted = lift_expired_embargoes(self.wiring.uow(), date.today())
+        if lifted:
+            log.info("embargo ended for %d items: %s", len(lifted), ", ".join(lifted))
+        return lifted
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # the next round tries again; a passing outage must not end upkeep
+                log.exception("housekeeping failed")
+            self._stop.wait(self.interval)

@@ -1,0 +1,217 @@
+"""Reviewing one item in the workspace: metadata with the extracted suggestions, workflow, files, history."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from repository.db import records
+from repository.db import tables as t
+from repository.db.uow import reading
+from repository.domain import FileRole, Item, Visibility
+from repository.errors import InvalidInput, InvalidMetadata
+from repository.services import courses, workflow
+from repository.services import files as file_service
+from repository.services.deposit import update_metadata
+from web import auth
+from web.auth import wiring_of
+from web.i18n import N_
+from web.pages import metadata_form
+from web.pages.labels import LICENSES, TYPES
+from web.pages.workspace import _date, _uploads, collections_by_community
+from web.templating import render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(auth.require_staff), Depends(auth.check_csrf)])
+
+ACTIONS = {
+    "submit": (workflow.submit_item, N_("Submitted for review.")),
+    "publish": (workflow.publish_item, N_("Published.")),
+    "withdraw": (workflow.withdraw_item, N_("Withdrawn.")),
+    "return_to_draft": (workflow.return_to_draft, N_("Returned to draft.")),
+    "delete": (workflow.delete_item, N_("Deleted.")),
+}
+
+
+def _load(request: Request, item_id: str) -> tuple[Item, dict[int, dict[str, Any]]]:
+    with reading(wiring_of(request).engine) as conn:
+        item = records.load_item(conn, item_id)
+        jobs = {
+            r.file_id: {"id": r.id, "status": r.status, "error": r.error, "attempts": r.attempts}
+            for r in conn.execute(
+                select(t.ingest_jobs).where(t.ingest_jobs.c.item_id == item_id).order_by(t.ingest_jobs.c.id)
+            )
+        }
+    return item, jobs
+
+
+def edit_context(request: Request, item: Item, jobs: dict[int, dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    meta = extra.pop("meta", item.metadata)
+    return {
+        "item": item,
+        "meta": meta,
+        "rows": {field: metadata_form.rows(meta, field) for field in metadata_form.REPEATING},
+        "suggestions": metadata_form.pending_suggestions(item.metadata, item.suggestions),
+        "provisional": item.suggestions.get("provisional", []),
+        "jobs": jobs,
+        "types": TYPES,
+        "licenses": LICENSES,
+        "groups": collections_by_community(request),
+        "actions": [a for a, allowed in workflow.ALLOWED.items() if item.status in allowed and a in ACTIONS],
+        "course_state": course_state(request, item),
+        **extra,
+    }
+
+
+def course_state(request: Request, item: Item) -> str | None:
+    """Whether the item is a course (edited in the course builder) or a package that could become one."""
+    with reading(wiring_of(request).engine) as conn:
+        if courses.is_course(conn, item.id):
+            return "course"
+    return "package" if courses.outline_for_package(item) is not None else None
+
+
+@router.get("/workspace/items/{item_id}")
+def edit_page(request: Request, item_id: str) -> Response:
+    item, jobs = _load(request, item_id)
+    return render(request, "workspace/edit.html", edit_context(request, item, jobs))
+
+
+@router.post("/workspace/items/{item_id}")
+async def save_metadata(request: Request, item_id: str) -> Response:
+    form = await request.form()
+    item, jobs = await run_in_threadpool(_load, request, item_id)
+    if form.get("accept"):
+        fields = (
+            list(metadata_form.pending_suggestions(item.metadata, item.suggestions))
+            if form["accept"] == "all"
+            else [str(form["accept"])]
+        )
+        meta = metadata_form.accept(item.metadata, item.suggestions, fields)
+    else:
+        meta = metadata_form.metadata_from_form(form, item.metadata)
+    try:
+        await run_in_threadpool(update_metadata, wiring_of(request).uow(), auth.current_actor(request), item_id, meta)
+    except InvalidMetadata as exc:
+        context = edit_context(request, item, jobs, meta=meta, errors=exc.errors, error=exc)
+        return render(request, "workspace/edit.html", context, status_code=422)
+    auth.flash(request, N_("The metadata was saved."), "success")
+    return RedirectResponse(f"/workspace/items/{item_id}", status_code=303)
+
+
+@router.post("/workspace/items/{item_id}/action")
+async def change_status(request: Request, item_id: str) -> Response:
+    action = str((await request.form()).get("action", ""))
+    if action not in ACTIONS:
+        raise InvalidInput(f"unknown action {action!r}")
+    service, done = ACTIONS[action]
+    await run_in_threadpool(service, wiring_of(request).uow(), auth.current_actor(request), item_id)
+    auth.flash(request, done, "success")
+    return RedirectResponse(f"/workspace/items/{item_id}", status_code=303)
+
+
+@router.post("/workspace/items/{item_id}/access")
+async def change_access(request: Request, item_id: str) -> Response:
+    form = await request.form()
+    uow, actor = wiring_of(request).uow, auth.current_actor(request)
+    visibility = Visibility.RESTRICTED if form.get("visibility") == "restricted" else Visibility.PUBLIC
+    embargo = _date(form.get("embargo_until"))
+    await run_in_threadpool(workflow.set_visibility, uow(), actor, item_id, visibility)
+    await run_in_threadpool(workflow.set_embargo, uow(), actor, item_id, embargo)
+    auth.flash(request, N_("Access settings were saved."), "success")
+    return RedirectResponse(f"/workspace/items/{item_id}", status_code=303)
+
+
+@router.post("/workspace/items/{item_id}/move")
+async def move(request: Request, item_id: str) -> Response:
+    collection = str((await request.form()).get("collection", ""))
+    await run_in_threadpool(
+        workflow.move_item, wiring_of(request).uow(), auth.current_actor(request), item_id, collection
+    )
+    auth.flash(request, N_("The item was moved."), "success")
+    return RedirectResponse(f"/workspace/items/{item_id}", status_code=303)
+
+
+@router.post("/workspace/items/{item_id}/files")
+async def add_files(request: Request, item_id: str) -> Response:
+    form = await request.form()
+    wiring, actor = wiring_of(request), auth.current_actor(request)
+    role = FileRole.CAPTION if form.get("role") == "caption" else FileRole.ORIGINAL
+    for upload_file in _uploads(form):
+        await run_in_threadpool(
+            file_service.add_file,
+            wiring.uow(),
+            wiring.store,
+            actor,
+            item_id,
+            upload_file.file,
+            upload_file.filename or "",
+            role=role,
+            max_bytes=wiring.settings.max_upload_bytes,
+        )
+        await upload_file.close()
+    auth.flash(request, N_("The files were added."), "success")
+    return RedirectResponse(f"/workspace/items/{item_id}#files", status_code=303)
+
+
+@router.post("/workspace/items/{item_id}/files/{file_id}/remove")
+async def remove_file(request: Request, item_id: str, file_id: int) -> Response:
+    await run_in_threadpool(
+        file_service.remove_file, wiring_of(request).uow(), auth.current_actor(request), item_id, file_id
+    )
+    auth.flash(request, N_("The file was removed."), "success")
+    return RedirectResponse(f"/workspace/items/{item_id}#files", status_code=303)
+
+
+# --- version history --------------------------------------------------------------------------
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
+
+
+def inline_diff(old: Any, new: Any) -> tuple[Markup, Markup]:
+    """Old and new values with the removed words in <del> and the added ones in <ins>."""
+    before, after = _show(old).split(" "), _show(new).split(" ")
+    left: list[Markup] = []
+    right: list[Markup] = []
+    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        old_part, new_part = escape(" ".join(before[a1:a2])), escape(" ".join(after[b1:b2]))
+        if op == "equal":
+            left.append(old_part)
+            right.append(new_part)
+            continue
+        if a2 > a1:
+            left.append(Markup("<del>{}</del>").format(old_part))
+        if b2 > b1:
+            right.append(Markup("<ins>{}</ins>").format(new_part))
+    return Markup(" ").join(left), Markup(" ").join(right)
+
+
+@router.get("/workspace/items/{item_id}/history")
+def history(request: Request, item_id: str) -> Response:
+    with reading(wiring_of(request).engine) as conn:
+        item = records.load_item(conn, item_id)
+        versions = records.list_versions(conn, item_id)
+    shown = [
+        (
+            v,
+            [
+                (name, *inline_diff(change.get("old"), change.get("new")))
+                for name, change in sorted(v.changes.items())
+                if isinstance(change, dict) and ("old" in change or "new" in change)
+            ],
+        )
+        for v in reversed(versions)
+    ]
+    return render(request, "workspace/history.html", {"item": item, "versions": shown})

@@ -1,0 +1,52 @@
+"""Signing staff in and out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from repository.errors import Unauthorized
+from repository.services import users
+from web import auth
+from web.templating import render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(auth.check_csrf)])
+
+
+def local_target(target: str | None, default: str = "/workspace") -> str:
+    """Only paths on this site: an open redirect would lend our domain to phishing links."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/workspace") -> Response:
+    if auth.current_user(request) is not None:
+        return RedirectResponse(local_target(next), status_code=303)
+    return render(request, "login.html", {"next": local_target(next), "email": ""})
+
+
+@router.post("/login")
+def login(
+    request: Request, email: str = Form(""), password: str = Form(""), next: str = Form("/workspace")
+) -> Response:
+    throttle: auth.LoginThrottle = request.app.state.login_throttle
+    keys = (f"ip:{request.client.host if request.client else '-'}", f"email:{email.strip().lower()}")
+    throttle.check(*keys)
+    try:
+        user = users.authenticate(auth.wiring_of(request).uow(), email, password)
+    except Unauthorized:
+        throttle.failed(*keys)
+        return render(
+            request, "login.html", {"next": local_target(next), "email": email, "failed": True}, status_code=401
+        )
+    throttle.succeeded(*keys)
+    auth.sign_in(request, user)
+    return RedirectResponse(local_target(next), status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    auth.sign_out(request)
+    return RedirectResponse("/", status_code=303)

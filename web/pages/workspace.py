@@ -1,0 +1,335 @@
+"""The librarian workspace: dashboard, item lists, upload, the ingest queue, batch import, API tokens.
+
+Every route needs a signed-in staff member; every form carries the CSRF
+token (`auth.check_csrf`). Pages call the same services as the API and CLI.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+
+from repository.db import records
+from repository.db import tables as t
+from repository.db.uow import reading
+from repository.domain import Status, Visibility
+from repository.errors import InvalidInput, InvalidMetadata, MawridError
+from repository.services import batch, users
+from repository.services.deposit import deposit_item
+from repository.services.files import add_file
+from web import auth
+from web.auth import wiring_of
+from web.i18n import N_
+from web.pages.labels import LICENSES, TYPES
+from web.pages.paging import Pager
+from web.templating import render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(auth.require_staff), Depends(auth.check_csrf)])
+
+
+def collections_by_community(request: Request) -> list[tuple[Any, list[Any]]]:
+    with reading(wiring_of(request).engine) as conn:
+        collections = records.list_collections(conn)
+        return [(c, [col for col in collections if col.community_id == c.id]) for c in records.list_communities(conn)]
+
+
+@router.get("/workspace")
+def dashboard(request: Request) -> Response:
+    with reading(wiring_of(request).engine) as conn:
+        statuses: dict[str, int] = dict(
+            conn.execute(select(t.items.c.status, func.count()).group_by(t.items.c.status)).all()
+        )
+        jobs: dict[str, int] = dict(
+            conn.execute(select(t.ingest_jobs.c.status, func.count()).group_by(t.ingest_jobs.c.status)).all()
+        )
+        recent = records.load_items(
+            conn, conn.execute(select(t.items).order_by(t.items.c.datestamp.desc(), t.items.c.id).limit(8))
+        )
+    return render(request, "workspace/dashboard.html", {"statuses": statuses, "jobs": jobs, "recent": recent})
+
+
+@router.get("/workspace/items")
+def item_list(request: Request, status: str = "", collection: str = "", page: int = 1) -> Response:
+    where = []
+    if status in {s.value for s in Status}:
+        where.append(t.items.c.status == status)
+    if collection:
+        where.append(t.items.c.collection_id == collection)
+    with reading(wiring_of(request).engine) as conn:
+        total = conn.execute(select(func.count()).select_from(t.items).where(*where)).scalar_one()
+        pager = Pager.of(request.url, page, int(total), per_page=25)
+        rows = conn.execute(
+            select(t.items)
+            .where(*where)
+            .order_by(t.items.c.datestamp.desc(), t.items.c.id)
+            .limit(pager.per_page)
+            .offset(pager.offset)
+        )
+        found = records.load_items(conn, rows)
+    return render(
+        request,
+        "workspace/items.html",
+        {
+            "items": found,
+            "pager": pager,
+            "status": status,
+            "collection": collection,
+            "groups": collections_by_community(request),
+        },
+    )
+
+
+# --- upload -------------------------------------------------------------------------------
+
+
+def upload_context(request: Request, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "groups": collections_by_community(request),
+        "types": TYPES,
+        "licenses": LICENSES,
+        "values": values or {"title_lang": request.state.lang, "type": "article", "visibility": "public"},
+        "max_bytes": wiring_of(request).settings.max_upload_bytes,
+    }
+
+
+@router.get("/workspace/upload")
+def upload_form(request: Request) -> Response:
+    return render(request, "workspace/upload.html", upload_context(request))
+
+
+def _lines(value: Any) -> list[str]:
+    return [line.strip() for line in str(value or "").splitlines() if line.strip()]
+
+
+def _uploads(form: FormData, name: str = "files") -> list[UploadFile]:
+    return [f for f in form.getlist(name) if isinstance(f, UploadFile) and f.filename]
+
+
+def upload_metadata(form: FormData, files: list[UploadFile]) -> tuple[dict[str, Any], list[str]]:
+    """Metadata from the upload form; with no title, the first file's name stands in until extraction."""
+    title_lang = str(form.get("title_lang") or "") or None
+    title = str(form.get("title", "")).strip()
+    provisional = []
+    if not title and files:
+        title, provisional = Path(files[0].filename or "").stem or "untitled", ["titles"]
+    meta: dict[str, Any] = {
+        "titles": [{"value": title, **({"lang": title_lang} if title_lang else {})}] if title else [],
+        "type": str(form.get("type") or "other"),
+    }
+    if _lines(form.get("creators")):
+        meta["creators"] = [{"name": n} for n in _lines(form.get("creators"))]
+    if _lines(form.get("subjects")):
+        meta["subjects"] = [
+            {"value": s, **({"lang": title_lang} if title_lang else {})} for s in _lines(form.get("subjects"))
+        ]
+    if str(form.get("abstract", "")).strip():
+        meta["abstracts"] = [
+            {"value": str(form.get("abstract")).strip(), **({"lang": title_lang} if title_lang else {})}
+        ]
+    for name in ("language", "date_issued", "publisher"):
+        if str(form.get(name, "")).strip():
+            meta[name] = str(form.get(name)).strip()
+    if str(form.get("license", "")).strip():
+        meta["license"] = {"uri": str(form.get("license")).strip()}
+    return meta, provisional
+
+
+@router.post("/workspace/upload")
+async def upload(request: Request) -> Response:
+    form = await request.form()
+    wiring = wiring_of(request)
+    actor = auth.current_actor(request)
+    files = _uploads(form)
+    meta, provisional = upload_metadata(form, files)
+    embargo = _date(form.get("embargo_until"))
+    visibility = Visibility.RESTRICTED if form.get("visibility") == "restricted" else Visibility.PUBLIC
+
+    def work() -> str:
+        item = deposit_item(
+            wiring.uow(),
+            actor,
+            str(form.get("collection", "")),
+            meta,
+            visibility=visibility,
+            embargo_until=embargo,
+            suggestions={batch.PROVISIONAL: provisional} if provisional else None,
+        )
+        for upload_file in files:
+            add_file(
+                wiring.uow(),
+                wiring.store,
+                actor,
+                item.id,
+                upload_file.file,
+                upload_file.filename or "",
+                max_bytes=wiring.settings.max_upload_bytes,
+            )
+        return item.id
+
+    try:
+        item_id = await run_in_threadpool(work)
+    except (InvalidMetadata, InvalidInput) as exc:
+        values = {k: v for k, v in form.items() if not isinstance(v, UploadFile)}
+        context = upload_context(request, values) | {"error": exc}
+        return render(request, "workspace/upload.html", context, status_code=exc.http_status)
+    finally:
+        for upload_file in files:
+            await upload_file.close()
+    auth.flash(request, N_("The item was created; its files are queued for extraction."), "success")
+    return RedirectResponse(f"/workspace/items/{item_id}", status_code=303)
+
+
+def _date(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+# --- ingest queue ---------------------------------------------------------------------------
+
+
+def job_rows(request: Request, status: str = "", limit: int = 100) -> list[dict[str, Any]]:
+    query = (
+        select(t.ingest_jobs, t.files.c.name.label("file_name"), t.items.c.metadata)
+        .join(t.files, t.files.c.id == t.ingest_jobs.c.file_id)
+        .join(t.items, t.items.c.id == t.ingest_jobs.c.item_id)
+        .order_by(t.ingest_jobs.c.updated.desc(), t.ingest_jobs.c.id.desc())
+        .limit(limit)
+    )
+    if status:
+        query = query.where(t.ingest_jobs.c.status == status)
+    with reading(wiring_of(request).engine) as conn:
+        rows = conn.execute(query).all()
+    return [
+        {
+            "id": r.id,
+            "item_id": r.item_id,
+            "file_name": r.file_name,
+            "status": r.status,
+            "attempts": r.attempts,
+            "error": r.error,
+            "updated": r.updated,
+            "created": r.created,
+            "worker": r.worker,
+            "title": (r.metadata.get("titles") or [{"value": r.item_id}])[0]["value"],
+        }
+        for r in rows
+    ]
+
+
+@router.get("/workspace/jobs")
+def jobs(request: Request, status: str = "") -> Response:
+    with reading(wiring_of(request).engine) as conn:
+        counts: dict[str, int] = dict(
+            conn.execute(select(t.ingest_jobs.c.status, func.count()).group_by(t.ingest_jobs.c.status)).all()
+        )
+    return render(
+        request, "workspace/jobs.html", {"jobs": job_rows(request, status), "status": status, "counts": counts}
+    )
+
+
+# --- batch import ---------------------------------------------------------------------------
+
+
+@router.get("/workspace/import")
+def import_form(request: Request) -> Response:
+    return render(
+        request, "workspace/import.html", {"groups": collections_by_community(request), "columns": batch.COLUMNS}
+    )
+
+
+@router.get("/workspace/import/template.csv")
+def import_template() -> Response:
+    return PlainTextResponse(
+        "\ufeff" + batch.sheet_template(),  # the BOM makes spreadsheet programs read UTF-8 Arabic correctly
+        media_type="text/csv",
+        headers={"content-disposition": 'attachment; filename="mawrid-import-template.csv"'},
+    )
+
+
+@router.post("/workspace/import")
+async def run_import(request: Request) -> Response:
+    form = await request.form()
+    wiring = wiring_of(request)
+    actor = auth.current_actor(request)
+    sheet = form.get("sheet")
+    files = _uploads(form)
+    publish = form.get("publish") == "yes"
+    collection = str(form.get("collection", ""))
+
+    def work(folder: Path) -> batch.ImportResult:
+        if not isinstance(sheet, UploadFile) or not sheet.filename:
+            raise InvalidInput("choose the CSV sheet to import")
+        (folder / batch.SHEET_NAME).write_bytes(sheet.file.read())
+        for upload_file in files:
+            target = folder / Path(upload_file.filename or "").name
+            with target.open("wb") as out:
+                while chunk := upload_file.file.read(1024 * 1024):
+                    out.write(chunk)
+        entries = batch.read_sheet(folder / batch.SHEET_NAME)
+        return batch.import_entries(
+            wiring.uow(),
+            wiring.store,
+            actor,
+            entries,
+            collection,
+            publish=publish,
+            max_bytes=wiring.settings.max_upload_bytes,
+        )
+
+    with tempfile.TemporaryDirectory(dir=_spool_dir(request)) as tmp:
+        try:
+            result = await run_in_threadpool(work, Path(tmp))
+        except MawridError as exc:
+            context = {"groups": collections_by_community(request), "columns": batch.COLUMNS, "error": exc}
+            return render(request, "workspace/import.html", context, status_code=exc.http_status)
+    return render(request, "workspace/import_done.html", {"result": result})
+
+
+def _spool_dir(request: Request) -> Path:
+    path = wiring_of(request).settings.data_dir / "tmp"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+
+def _tokens_of(request: Request, user_id: int) -> list[Any]:
+    with reading(wiring_of(request).engine) as conn:
+        return list(
+            conn.execute(
+                select(t.api_tokens.c.label, t.api_tokens.c.created, t.api_tokens.c.last_used)
+                .where(t.api_tokens.c.user_id == user_id)
+                .order_by(t.api_tokens.c.created.desc())
+            ).all()
+        )
+
+
+@router.get("/workspace/tokens")
+def tokens(request: Request) -> Response:
+    user = auth.require_staff(request)
+    return render(request, "workspace/tokens.html", {"tokens": _tokens_of(request, user.id), "new_token": None})
+
+
+@router.post("/workspace/tokens")
+async def create_token(request: Request) -> Response:
+    user = auth.require_staff(request)
+    label = str((await request.form()).get("label", "")).strip()[:100]
+    secret = await run_in_threadpool(users.create_api_token, wiring_of(request).uow(), user.id, label)
+    mine = await run_in_threadpool(_tokens_of, request, user.id)
+    # Shown once, in this response only: the database keeps just its hash.
+    return render(
+        request, "workspace/tokens.html", {"tokens": mine, "new_token": secret}, headers={"cache-control": "no-store"}
+    )

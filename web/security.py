@@ -1,0 +1,92 @@
+"""Headers every response carries, and the language every request is served in.
+
+A plain ASGI middleware (not BaseHTTPMiddleware) so streamed downloads pass
+through untouched. Responses that set their own Content-Security-Policy
+(downloads of uploaded files) keep it.
+"""
+
+from __future__ import annotations
+
+from http.cookies import CookieError, SimpleCookie
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from repository.errors import TooLarge
+from web import i18n
+from web.errors import respond
+
+PAGE_CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",  # no inline scripts anywhere; JSON-LD data blocks are not scripts
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "media-src 'self'",
+        "font-src 'self'",
+        "frame-src 'self'",  # the item page shows its own PDFs in the browser's viewer
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+class EdgeMiddleware:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        lang = i18n.negotiate(_cookie(headers.get("cookie", ""), i18n.COOKIE), headers.get("accept-language"))
+        scope.setdefault("state", {})["lang"] = lang
+        sender = _with_headers(lang, send)
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            # Refused before a byte of the body is read: the client learns at once, not after the upload.
+            error = TooLarge(f"the request is larger than the upload limit of {self.max_body_bytes} bytes")
+            response = respond(Request(scope), error)
+            response.headers["connection"] = "close"
+            await response(scope, receive, sender)
+            return
+        await self.app(scope, receive, sender)
+
+
+def _cookie(header: str, name: str) -> str | None:
+    cookies = SimpleCookie()
+    try:
+        cookies.load(header)
+    except CookieError:  # a malformed cookie header is the client's problem, not a 500
+        return None
+    return cookies[name].value if name in cookies else None
+
+
+def _with_headers(lang: str, send: Send) -> Send:
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            out = MutableHeaders(scope=message)
+            for name, value in HEADERS.items():
+                out.setdefault(name, value)
+            if "content-security-policy" not in out:
+                out["content-security-policy"] = PAGE_CSP
+                out.setdefault("x-frame-options", "DENY")
+            if out.get("content-type", "").startswith("text/html"):
+                out.setdefault("content-language", lang)
+                out.add_vary_header("Accept-Language")
+                out.add_vary_header("Cookie")
+        await send(message)
+
+    return send_with_headers
