@@ -68,6 +68,14 @@ class Outline:
                 return module, lesson
         raise IndexError(number)
 
+    def lesson_for(self, file_id: int, href: str | None = None) -> int | None:
+        """The number of the first lesson that shows this file (this page of it, for a package)."""
+        for n, _, lesson in self.lessons():
+            for r in lesson.resources:
+                if r.file_id == file_id and (href is None or r.kind != "package" or r.href == href):
+                    return n
+        return None
+
     def resources(self) -> Iterator[Resource]:
         for _, _, lesson in self.lessons():
             yield from lesson.resources

@@ -65,7 +65,15 @@ def _extract(archive: SafeZip, detection: Detection) -> Extraction:
         result.metadata["titles"] = [{"value": result.details["organization_title"]}]
     if lom is not None and (lom_title := text_of(child(lom, "general", "title"))):
         result.details["lom_title"] = lom_title
-    result.text = clean_text("\n\n".join(_texts(archive, organisation, resources, result.warnings)))
+    # Each page's text starts a "page" of the text, so a search hit can name the lesson it came from.
+    pages = [(path, clean_text(text)) for path, text in _texts(archive, organisation, resources, result.warnings)]
+    pages = [(path, text) for path, text in pages if text]
+    result.text = "\n\n".join(text for _, text in pages)
+    offset = 0
+    for _, text in pages:
+        result.page_starts.append(offset)
+        offset += len(text) + 2
+    result.details["page_hrefs"] = [path for path, _ in pages]
     return result
 
 
@@ -127,9 +135,10 @@ def _ordered_resources(organisation: Element | None, resources: dict[str | None,
 
 def _texts(
     archive: SafeZip, organisation: Element | None, resources: dict[str | None, Element], notes: list[str]
-) -> list[str]:
-    """Resource texts in order; a broken page is skipped with a note rather than failing the package."""
-    texts, seen = [], set()
+) -> list[tuple[str, str]]:
+    """(path, text) of each resource page in order; a broken page is skipped with a note rather than failing."""
+    texts: list[tuple[str, str]] = []
+    seen = set()
     for resource in _ordered_resources(organisation, resources):
         xml_resource = (resource.get("type") or "").lower().startswith(XML_RESOURCE_TYPES)
         for path in _resource_files(resource):
@@ -138,10 +147,10 @@ def _texts(
             seen.add(path)
             lower = path.lower()
             if lower.endswith(HTML_SUFFIXES):
-                texts.append(parse_html(archive.read(path)).text)
+                texts.append((path, parse_html(archive.read(path)).text))
             elif xml_resource and lower.endswith((".xml", ".qti", ".forum")):
                 try:
-                    texts.append(_xml_resource_text(parse_xml(archive.read(path), path)))
+                    texts.append((path, _xml_resource_text(parse_xml(archive.read(path), path))))
                 except UnsupportedFormat as exc:
                     notes.append(f"skipped: {exc.message}")
     return texts

@@ -139,3 +139,14 @@ def test_new_edition_and_adaptation_record_their_origin(wiring: Wiring, collecti
     assert next(ed2.outline.resources()).file_id == new_file.id
     assert lineage == [(1, item.id), (2, second.id)]
     assert first.item.status.value == "published"
+
+
+def test_lesson_for_a_file_or_a_package_page() -> None:
+    outline = Outline([
+        Module("M1", [Lesson("Intro", [Resource("package", "Intro", file_id=5, href="intro.html")]),
+                      Lesson("Rules", [Resource("package", "Rules", file_id=5, href="rules.html")])]),
+        Module("M2", [Lesson("Slides", [Resource("file", "Slides", file_id=9)])]),
+    ])  # fmt: skip
+    assert outline.lesson_for(5, "rules.html") == 2
+    assert outline.lesson_for(9) == 3 and outline.lesson_for(9, "ignored.html") == 3
+    assert outline.lesson_for(5, "missing.html") is None and outline.lesson_for(77) is None
