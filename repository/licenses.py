@@ -28,12 +28,12 @@ class License:
     open: bool = True  # an open licence at all (not "all rights reserved")
 
 
-def _cc(parts: str) -> License:
+def _cc(parts: str, version: str = "4.0") -> License:
     flags = parts.split("-")
     return License(
-        key=f"cc-{parts}-4.0",
-        label=f"CC {parts.upper()} 4.0",
-        uri=f"https://creativecommons.org/licenses/{parts}/4.0/",
+        key=f"cc-{parts}-{version}",
+        label=f"CC {parts.upper()} {version}",
+        uri=f"https://creativecommons.org/licenses/{parts}/{version}/",
         attribution=True,
         share_alike="sa" in flags,
         non_commercial="nc" in flags,
@@ -41,10 +41,11 @@ def _cc(parts: str) -> License:
     )
 
 
+CC_ELEMENTS = ("by", "by-sa", "by-nc", "by-nc-sa", "by-nd", "by-nc-nd")
 CATALOGUE: dict[str, License] = {
     lic.key: lic
     for lic in (
-        *(_cc(p) for p in ("by", "by-sa", "by-nc", "by-nc-sa", "by-nd", "by-nc-nd")),
+        *(_cc(p) for p in CC_ELEMENTS),
         License("cc0-1.0", "CC0 1.0", "https://creativecommons.org/publicdomain/zero/1.0/"),
         License("pdm-1.0", "Public Domain Mark 1.0", "https://creativecommons.org/publicdomain/mark/1.0/"),
         License("arr", "All rights reserved", None, open=False),
@@ -62,12 +63,13 @@ def license_for(uri: str | None) -> License:
     match = _CC_URI.match(uri.strip())
     if not match:
         return License("other", "Other licence", uri.strip(), open=False)
-    kind, parts, _version = match.groups()
+    kind, parts, version = match.groups()
     parts = parts.lower()
     if kind == "publicdomain":
         return CATALOGUE["cc0-1.0"] if parts == "zero" else CATALOGUE["pdm-1.0"]
-    # Older CC versions carry the same conditions; judge them as their 4.0 counterparts.
-    return CATALOGUE.get(f"cc-{parts}-4.0", License("other", "Other licence", uri.strip(), open=False))
+    if parts not in CC_ELEMENTS:
+        return License("other", "Other licence", uri.strip(), open=False)
+    return _cc(parts, version)  # earlier versions carry the same conditions under their own name
 
 
 class Level(enum.StrEnum):
@@ -102,7 +104,9 @@ def check_inclusion(resource: License, course: License, *, adapted: bool) -> Ver
             f"{resource.label} forbids commercial use, but the course's {course.label} allows it: "
             "license the course NonCommercial or leave the resource out",
         )
-    if adapted and resource.share_alike and course.key != resource.key:
+    same_terms = (course.share_alike, course.non_commercial, course.no_derivatives) == (
+        resource.share_alike, resource.non_commercial, resource.no_derivatives)  # fmt: skip
+    if adapted and resource.share_alike and not same_terms:
         return Verdict(
             Level.INCOMPATIBLE,
             f"an adapted {resource.label} resource must be shared under {resource.label}, not {course.label}",

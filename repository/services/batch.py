@@ -245,7 +245,8 @@ def import_entries(
                 item_id=entry.item_id,
                 suggestions={PROVISIONAL: entry.provisional} if entry.provisional else None,
             )
-            for path in entry.files:
+            # Captions first: a caption added after its recording would queue the recording twice.
+            for path in sorted(entry.files, key=lambda p: _role(p, entry) is not FileRole.CAPTION):
                 with open(path, "rb") as fh:
                     added = add_file(
                         uow, store, actor, item.id, fh, path.name, role=_role(path, entry), max_bytes=max_bytes

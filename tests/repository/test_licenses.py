@@ -29,6 +29,13 @@ TABLE = [
 ]
 
 
+def test_older_share_alike_version_adapts_into_the_same_terms() -> None:
+    older = license_for("https://creativecommons.org/licenses/by-sa/3.0/")
+    assert older.label == "CC BY-SA 3.0" and older.uri == "https://creativecommons.org/licenses/by-sa/3.0/"
+    assert check_inclusion(older, CATALOGUE["cc-by-sa-4.0"], adapted=True).level is WARN
+    assert check_inclusion(older, CATALOGUE["cc-by-4.0"], adapted=True).level is NO
+
+
 def test_unknown_licence_asks_the_librarian() -> None:
     verdict = check_inclusion(license_for("https://opensource.org/license/mit"), CATALOGUE["cc-by-4.0"], adapted=True)
     assert verdict.level is WARN and "opensource.org" in verdict.reason
@@ -45,7 +52,8 @@ def test_inclusion_verdicts(resource: str, course: str, adapted: bool, expected:
     ("uri", "key"),
     [
         ("https://creativecommons.org/licenses/by-nc-sa/4.0/", "cc-by-nc-sa-4.0"),
-        ("http://creativecommons.org/licenses/by/3.0", "cc-by-4.0"),
+        ("http://creativecommons.org/licenses/by/3.0", "cc-by-3.0"),
+        ("https://creativecommons.org/licenses/by-sa/2.5/", "cc-by-sa-2.5"),
         ("https://creativecommons.org/publicdomain/zero/1.0/", "cc0-1.0"),
         ("https://creativecommons.org/publicdomain/mark/1.0/", "pdm-1.0"),
         ("https://opensource.org/license/mit", "other"),
