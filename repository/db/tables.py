@@ -69,6 +69,11 @@ items = Table(
     Column("indexed_version", Integer, nullable=False, default=0),
     Index("ix_items_datestamp_id", "datestamp", "id"),
 )
+# The outbox: only items the index lags behind, so the sync loop's poll stays cheap at any size.
+_behind = items.c.indexed_version < items.c.version
+Index("ix_items_index_outbox", items.c.id, sqlite_where=_behind, postgresql_where=_behind)
+# OAI-PMH counts a list (completeListSize) by status and datestamp.
+Index("ix_items_status_datestamp", items.c.status, items.c.datestamp)
 
 # One row per (scheme, value) so a duplicate DOI/ISBN/handle is refused by the database itself.
 item_identifiers = Table(
