@@ -161,11 +161,10 @@ def package_pages(store: ObjectStore, ref: FileRef) -> list[PackagePage]:
 
 def _headers(public: bool, kind: str) -> dict[str, str]:
     # The content type is set here so no charset is added: a page may name its own (windows-1256, say).
-    return {
-        "content-type": kind,
-        "content-security-policy": PACKAGE_CSP,
-        "cache-control": "public, max-age=3600" if public else "private, no-store",
-    }
+    headers = {"content-type": kind, "content-security-policy": PACKAGE_CSP}
+    if public:
+        return headers | {"cache-control": "public, max-age=3600"}
+    return headers | {"cache-control": "private, no-store", "x-robots-tag": "noindex"}
 
 
 def _html(body: bytes, kind: str, public: bool) -> Response:

@@ -49,7 +49,9 @@ def _package_course(site: Site, data: bytes, metadata: dict[str, object]) -> str
 def oer(site: Site) -> Courses:
     arabic = make_course(site.wiring, COLLECTION).id
     probe = _package_course(
-        site, probe_package(), course_metadata("Runtime probe course", "en", abstracts=[{"value": "Probe", "lang": "en"}])
+        site,
+        probe_package(),
+        course_metadata("Runtime probe course", "en", abstracts=[{"value": "Probe", "lang": "en"}]),
     )
     draft = courses.adapt_course(site.wiring.uow(), SYSTEM, probe).id
     golf = site.item_id("Golf Explained")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from functools import cache
 
 from tests.ingest.builders import SCORM2004, Lesson, course, png
 
@@ -77,6 +78,7 @@ PROBE_PAGE = (
 SECOND_PAGE = '<h1>Second page</h1><p>Par is the number of strokes.</p><img src="picture.png" alt="A course picture"/>'
 
 
+@cache  # the zip's entries carry the time they were written: one package per title, so its bytes compare
 def probe_package(title: str = "Runtime probe course", lang: str = "en") -> bytes:
     """A SCORM 2004 package: module "Unit 1" with the probe page and a second page with a picture."""
     data = course(

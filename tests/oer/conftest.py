@@ -6,8 +6,6 @@ import io
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from repository.courses import Lesson, Module, Outline, Resource
 from repository.db import records
 from repository.db.uow import reading
@@ -26,7 +24,9 @@ from web.wiring import Wiring
 CC_BY = {"uri": "https://creativecommons.org/licenses/by/4.0/", "label": "CC BY 4.0"}
 CC_BY_SA = {"uri": "https://creativecommons.org/licenses/by-sa/4.0/", "label": "CC BY-SA 4.0"}
 CC_BY_NC = {"uri": "https://creativecommons.org/licenses/by-nc/4.0/", "label": "CC BY-NC 4.0"}
-PDF = pdf([["Library slides: what a library is", "Catalogues and shelves"]], title="Library slides", author="Huda Salem")
+PDF = pdf(
+    [["Library slides: what a library is", "Catalogues and shelves"]], title="Library slides", author="Huda Salem"
+)
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "items"
 
 
@@ -69,13 +69,19 @@ def make_course(wiring: Wiring, collection: str, *, published: bool = True, **ex
     def add(name: str, data: bytes) -> int:
         return add_file(wiring.uow(), wiring.store, LIBRARIAN, item.id, io.BytesIO(data), name).file.id
 
-    slides, page = add("شرائح.pdf", PDF), add("lesson-1.html", "<html><body><p>ما هي المكتبة؟</p></body></html>".encode())
+    slides, page = (
+        add("شرائح.pdf", PDF),
+        add("lesson-1.html", "<html><body><p>ما هي المكتبة؟</p></body></html>".encode()),
+    )
     video = add("intro.mp4", (DEMO / "two-mice.mp4").read_bytes())
     captions = (DEMO / "two-mice.vtt").read_bytes()
-    add_file(wiring.uow(), wiring.store, LIBRARIAN, item.id, io.BytesIO(captions), "intro.ar.vtt", role=FileRole.CAPTION)
+    add_file(
+        wiring.uow(), wiring.store, LIBRARIAN, item.id, io.BytesIO(captions), "intro.ar.vtt", role=FileRole.CAPTION
+    )
     outline = Outline([
         Module("الوحدة الأولى", [
-            Lesson("ما هي المكتبة", [Resource("file", "الشرائح", file_id=slides), Resource("file", "الدرس", file_id=page)]),
+            Lesson("ما هي المكتبة", [Resource("file", "الشرائح", file_id=slides),
+                                     Resource("file", "الدرس", file_id=page)]),
             Lesson("قراءة", [Resource("item", "مرجع في الفهرسة", item_id=book.id)]),
         ]),
         Module("الوحدة الثانية", [Lesson("مقطع مرئي", [Resource("file", "تعريف", file_id=video)])]),

@@ -157,7 +157,9 @@ def test_stale_and_bad_edits_change_nothing(client: TestClient, wiring: Wiring, 
     assert anonymous.status_code in (401, 403) and outline_of(wiring, item.id) == before
 
 
-def test_licence_verdicts_stand_before_publishing(client: TestClient, wiring: Wiring, collection: str, staff: str) -> None:
+def test_licence_verdicts_stand_before_publishing(
+    client: TestClient, wiring: Wiring, collection: str, staff: str
+) -> None:
     nc = make_item(wiring, collection, "NonCommercial chapter", license=CC_BY_NC)
     ok = make_item(wiring, collection, "Open chapter", license=CC_BY)
     item = courses.create_course(wiring.uow(), LIBRARIAN, collection, course_metadata())

@@ -62,6 +62,11 @@ def test_course_home_shows_outline_outcomes_people_licence_and_downloads(
     assert "Adapt this course" not in html  # staff only
     arabic = client.get(f"/courses/{item.id}", headers={"accept-language": "ar"}).text
     assert '<html lang="ar" dir="rtl">' in arabic and "ابدأ المقرر" in arabic and "10 ساعات" in arabic
+    # The item's own landing page leads to the course; an item merely typed "course" has no course to study.
+    assert f'href="/courses/{item.id}">Study this course' in client.get(f"/items/{item.id}", headers=EN).text
+    typed = make_item(wiring, collection, "Typed as a course", type="course")
+    assert "Study this course" not in client.get(f"/items/{typed.id}", headers=EN).text
+    assert client.get(f"/courses/{typed.id}").status_code == 404
 
 
 def test_lessons_have_previous_next_contents_and_the_right_viewers(
@@ -71,7 +76,7 @@ def test_lessons_have_previous_next_contents_and_the_right_viewers(
     files = {f.name: f for f in item.files}
     first = client.get(f"/courses/{item.id}/lessons/1", headers=EN).text
     assert f'<iframe src="/items/{item.id}/files/{files["شرائح.pdf"].id}/' in first  # the PDF inline
-    page = f'/courses/{item.id}/package/{files["lesson-1.html"].id}/lesson-1.html'
+    page = f"/courses/{item.id}/package/{files['lesson-1.html'].id}/lesson-1.html"
     assert f'<iframe src="{page}" title="الدرس" sandbox="allow-scripts allow-forms allow-popups"' in first
     assert 'rel="prev"' not in first and f'href="/courses/{item.id}/lessons/2" rel="next"' in first
     assert f'href="/courses/{item.id}/lessons/1" aria-current="page"' in first  # the table of contents
@@ -166,7 +171,9 @@ def test_staff_preview_unpublished_packages_through_a_signed_expiring_key(
     assert client.get(forged).status_code == 404
 
 
-def test_downloads_as_cartridge_plain_zip_and_original_scorm(client: TestClient, wiring: Wiring, collection: str) -> None:
+def test_downloads_as_cartridge_plain_zip_and_original_scorm(
+    client: TestClient, wiring: Wiring, collection: str
+) -> None:
     item = make_course(wiring, collection)
     cartridge = client.get(f"/courses/{item.id}/download/imscc")
     assert cartridge.status_code == 200
@@ -188,20 +195,29 @@ def test_downloads_as_cartridge_plain_zip_and_original_scorm(client: TestClient,
     assert f'href="/courses/{item_id}/download/scorm"' in client.get(f"/courses/{item_id}").text
 
 
-def test_course_jsonld_describes_the_course_and_its_lessons(client: TestClient, wiring: Wiring, collection: str) -> None:
+def test_course_jsonld_describes_the_course_and_its_lessons(
+    client: TestClient, wiring: Wiring, collection: str
+) -> None:
     item = make_course(wiring, collection)
     data = jsonld_of(client.get(f"/courses/{item.id}").text)
     assert data["@type"] == ["Course", "LearningResource"]
     assert data["url"] == f"http://127.0.0.1:8000/courses/{item.id}" and data["courseCode"] == "LIB101"
-    assert (data["educationalLevel"], data["timeRequired"], data["isAccessibleForFree"]) == ("undergraduate", "PT10H",
-                                                                                             True)  # fmt: skip
+    assert (data["educationalLevel"], data["timeRequired"]) == ("undergraduate", "PT10H")
+    assert data["isAccessibleForFree"] is True
     assert data["teaches"] == ["الفهرسة الوصفية", "البحث في الفهارس"] and data["learningResourceType"] == "Course"
     assert data["license"] == CC_BY["uri"] and data["inLanguage"] == "ar"
-    assert [(p["position"], p["name"], p["@type"]) for p in data["hasPart"]] == [
-        (1, "ما هي المكتبة", "LearningResource"), (2, "قراءة", "LearningResource"), (3, "مقطع مرئي", "LearningResource"),
-    ]  # fmt: skip
+    assert [(p["position"], p["name"]) for p in data["hasPart"]] == [
+        (1, "ما هي المكتبة"),
+        (2, "قراءة"),
+        (3, "مقطع مرئي"),
+    ]
+    assert {p["@type"] for p in data["hasPart"]} == {"LearningResource"}
     assert data["contributor"] == [
-        {"@type": "Role", "roleName": "instructional_designer", "contributor": {"@type": "Person", "name": "Omar Darwish"}}
+        {
+            "@type": "Role",
+            "roleName": "instructional_designer",
+            "contributor": {"@type": "Person", "name": "Omar Darwish"},
+        }
     ]
     lesson = jsonld_of(client.get(f"/courses/{item.id}/lessons/2").text)
     assert lesson["isPartOf"]["url"] == data["url"] and lesson["position"] == 2
@@ -233,7 +249,7 @@ def test_open_course_listing_filters_by_faculty_level_and_language(
     second = courses.new_edition(wiring.uow(), LIBRARIAN, arabic.id)
     publish_item(wiring.uow(), LIBRARIAN, second.id)
     listing = client.get("/courses").text
-    assert f"/courses/{second.id}" in listing and f"/courses/{arabic.id}\"" not in listing
+    assert f"/courses/{second.id}" in listing and f'/courses/{arabic.id}"' not in listing
     feed = client.get("/courses/feed.atom")
     assert feed.headers["content-type"].startswith("application/atom+xml")
     from lxml import etree

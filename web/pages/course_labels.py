@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from functools import cache
+from typing import Literal
 
 from babel.dates import format_timedelta
 
@@ -101,8 +102,11 @@ def course_licenses() -> list[License]:
 
 
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
-_UNITS = (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400), ("day", 86400), ("hour", 3600),
-          ("minute", 60), ("second", 1))  # fmt: skip
+Unit = Literal["year", "month", "week", "day", "hour", "minute", "second"]
+_UNITS: tuple[tuple[Unit, int], ...] = (
+    ("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400), ("day", 86400), ("hour", 3600),
+    ("minute", 60), ("second", 1),
+)  # fmt: skip
 
 
 def show_duration(value: str | None, lang: str) -> str:

@@ -14,6 +14,7 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -366,16 +367,17 @@ def download_course(request: Request, item_id: str, fmt: str) -> Response:
     ctx = Context(wiring.settings.base_url.rstrip("/"), wiring.settings.repository_name, reader.today)
     spool = wiring.settings.data_dir / "tmp"
     spool.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=spool, delete=False, prefix="course-") as out:
-        try:
+    handle, path = tempfile.mkstemp(dir=spool, prefix="course-")
+    os.close(handle)
+    try:
+        with Path(path).open("wb") as out:
             write_export(reader.course, fmt, wiring.store, ctx, credits, out)
-        except BaseException:
-            os.unlink(out.name)
-            raise
+    except BaseException:
+        os.unlink(path)
+        raise
     headers = {
         "content-disposition": content_disposition(export_name(reader.course, fmt), inline=False),
         "content-security-policy": ACTIVE_CSP,
         "cache-control": "public, max-age=3600" if public else "private, no-store",
     }
-    return FileResponse(out.name, media_type=MEDIA_TYPES[fmt], headers=headers,
-                        background=BackgroundTask(os.unlink, out.name))  # fmt: skip
+    return FileResponse(path, media_type=MEDIA_TYPES[fmt], headers=headers, background=BackgroundTask(os.unlink, path))

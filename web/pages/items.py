@@ -21,6 +21,7 @@ from repository.db import records
 from repository.db.uow import reading
 from repository.domain import Actor, FileRef, FileRole, Item, utcnow
 from repository.errors import NotFound
+from repository.services import courses
 from web import catalog
 from web.auth import current_actor, wiring_of
 from web.downloads import file_path, serve_file
@@ -92,6 +93,7 @@ def landing_page(request: Request, item_id: str) -> Response:
     with reading(wiring.engine) as conn:
         collection = records.load_collection(conn, item.collection_id)
         community = records.load_community(conn, collection.community_id)
+        is_course = courses.is_course(conn, item.id)
     files = file_views(item) if files_open else []
     originals = [f.ref for f in files]
     pdf = next((f for f in files if f.kind == "pdf"), None)
@@ -103,6 +105,7 @@ def landing_page(request: Request, item_id: str) -> Response:
         "meta": item.metadata,
         "collection": collection,
         "community": community,
+        "is_course": is_course,
         "files": files,
         "files_open": files_open,
         "is_public": item.is_public(today),
