@@ -148,17 +148,24 @@ def outline_from_package(tree: list[dict[str, Any]], file_id: int) -> Outline:
 
     A top-level entry with children is a module; each of its children is a
     lesson whose pages are its own page or, if it has children, all the
-    pages beneath it. Top-level pages are gathered into one module of their own.
+    pages beneath it. Consecutive top-level pages are gathered into a module
+    of their own, in place, so the reading order stays the package's.
     """
     modules: list[Module] = []
     loose: list[Lesson] = []
+
+    def gather() -> None:
+        if loose:
+            modules.append(Module(loose[0].title if len(loose) == 1 else "Lessons", list(loose)))
+            loose.clear()
+
     for node in tree:
         if node.get("children"):
+            gather()
             modules.append(Module(str(node["title"]), [_package_lesson(kid, file_id) for kid in node["children"]]))
         else:
             loose.append(_package_lesson(node, file_id))
-    if loose:
-        modules.insert(0, Module(loose[0].title if len(loose) == 1 else "Lessons", loose))
+    gather()
     return Outline(modules)
 
 

@@ -256,3 +256,28 @@ def editions(conn: Connection, item_id: str) -> list[tuple[int, str]]:
         chain.append((row.edition, row.item_id))
         later = row.item_id
     return sorted(set(chain))
+
+
+PACKAGE_KINDS = ("scorm12", "scorm2004", "imscc")
+
+
+def lesson_for_hit(conn: Connection, item_id: str, file_id: int | None, page: int | None) -> tuple[int, str] | None:
+    """The lesson (number, title) a search hit in a course's text came from, when it can be told.
+
+    A hit carries the file its text came from and, for a package, the page of
+    that text, which the course extractor lined up with the package's pages.
+    """
+    if file_id is None or not is_course(conn, item_id):
+        return None
+    course = load_course(conn, item_id)
+    source = next((f for f in course.item.files if f.id == file_id), None)
+    if source is None:
+        return None
+    href = None
+    hrefs = source.details.get("page_hrefs") or []
+    if source.details.get("kind") in PACKAGE_KINDS and page is not None and 0 < page <= len(hrefs):
+        href = hrefs[page - 1]
+    number = course.outline.lesson_for(file_id, href)
+    if number is None:
+        return None
+    return number, course.outline.lesson(number)[1].title

@@ -64,9 +64,9 @@ def test_package_tree_becomes_modules_and_lessons() -> None:
         {"title": "Quiz", "href": "quiz.html", "children": []},
     ]  # fmt: skip
     outline = outline_from_package(tree, file_id=7)
-    assert [m.title for m in outline.modules] == ["Quiz", "Playing"]
-    assert [lesson.title for _, _, lesson in outline.lessons()] == ["Quiz", "Rules", "Scoring"]
-    assert outline.modules[1].lessons[0].resources == [Resource("package", "Rules", file_id=7, href="rules.html")]
+    assert [m.title for m in outline.modules] == ["Playing", "Quiz"]
+    assert [lesson.title for _, _, lesson in outline.lessons()] == ["Rules", "Scoring", "Quiz"]
+    assert outline.modules[0].lessons[0].resources == [Resource("package", "Rules", file_id=7, href="rules.html")]
 
 
 def test_course_outline_is_versioned_and_frozen_once_published(wiring: Wiring, collection: str, librarian) -> None:

@@ -221,8 +221,10 @@ def test_caption_added_later_requeues_its_recording(wiring: Wiring, collection: 
 
     mp3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64
     item = make_item(wiring, collection, files={"lecture.mp3": mp3})
-    added = add_file(wiring.uow(), wiring.store, librarian, item.id, io.BytesIO("WEBVTT\n\n00:00.000 --> 00:01.000\nمرحبا\n".encode()),
-                     "lecture.vtt", role=FileRole.CAPTION)  # fmt: skip
+    vtt = "WEBVTT\n\n00:00.000 --> 00:01.000\nمرحبا\n".encode()
+    added = add_file(
+        wiring.uow(), wiring.store, librarian, item.id, io.BytesIO(vtt), "lecture.vtt", role=FileRole.CAPTION
+    )
     with reading(wiring.engine) as conn:
         rows = conn.execute(select(t.ingest_jobs.c.id, t.ingest_jobs.c.file_id).order_by(t.ingest_jobs.c.id)).all()
     audio = next(f for f in item.files if f.name == "lecture.mp3")

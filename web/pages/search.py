@@ -20,6 +20,7 @@ from indexer.service import search
 from repository.db import records
 from repository.db.uow import reading
 from repository.errors import InvalidInput
+from repository.services.courses import lesson_for_hit
 from web import i18n
 from web.auth import current_actor, wiring_of
 from web.i18n import N_
@@ -152,6 +153,13 @@ def search_page(request: Request) -> Response:
     with reading(wiring_of(request).engine) as conn:
         names = {c.id: (c.name_ar if lang == "ar" else c.name_en) for c in records.list_communities(conn)}
         names |= {c.id: (c.name_ar if lang == "ar" else c.name_en) for c in records.list_collections(conn)}
+        lessons = {
+            hit.id: found
+            for hit in page.hits
+            if hit.type == "course"
+            and hit.snippet is not None
+            and (found := lesson_for_hit(conn, hit.id, hit.snippet.file_id, hit.snippet.page))
+        }
     start = max(1, int(request.query_params.get("start", "1") or 1))
     chosen: list[dict[str, Any]] = [
         {"name": name, "label": facet_label(name, value, lang, names), "href": _href(request.url, remove=(name, value))}
@@ -161,6 +169,7 @@ def search_page(request: Request) -> Response:
     context = {
         "query": query,
         "page": page,
+        "lessons": lessons,
         "facets": facet_links(page, query, request.url, lang, names),
         "facet_titles": FACET_TITLES,
         "chosen": chosen,
