@@ -22,16 +22,19 @@ REPORT = Path(__file__).parent / "report.md"
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("modules", nargs="*", default=MODULES, choices=MODULES)
+    parser.add_argument("modules", nargs="*", help=f"which benchmarks: {', '.join(MODULES)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--output", type=Path, default=REPORT)
     args = parser.parse_args()
+    unknown = set(args.modules) - set(MODULES)
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(sorted(unknown))}; choose from {', '.join(MODULES)}")
     sections = [
         "# Mawrid benchmark report",
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · Python {platform.python_version()} · "
         f"{platform.machine()} · {'quick' if args.quick else 'full'} run",
     ]
-    for name in args.modules:
+    for name in args.modules or MODULES:
         started = time.monotonic()
         print(f"== {name}", file=sys.stderr, flush=True)
         module = importlib.import_module(f"bench.{name}")

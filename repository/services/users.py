@@ -9,7 +9,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 
 from repository.db import tables as t
 from repository.db.uow import UnitOfWork
@@ -119,3 +119,13 @@ def user_for_token(uow: UnitOfWork, token: str) -> User:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def revoke_api_token(uow: UnitOfWork, user_id: int, token_id: int) -> None:
+    """Delete one of the user's own tokens; raises NotFound for anyone else's."""
+    with uow:
+        done = uow.conn.execute(
+            delete(t.api_tokens).where(t.api_tokens.c.id == token_id, t.api_tokens.c.user_id == user_id)
+        )
+        if done.rowcount == 0:
+            raise NotFound(f"no API token {token_id}")

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from indexer.sync import sync
 from repository.domain import SYSTEM, Role
 from repository.services import batch, export, users
 from repository.settings import Settings
+from tests.server import free_port, served
 from web.app import create_app
 from web.wiring import Wiring, wire
 from web.workers import run_pending_jobs, start_workers
@@ -64,17 +61,11 @@ class Site:
         raise LookupError(title_part)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}: apt-get install chromium")
-    port = _free_port()
+    port = free_port()
     data = tmp_path_factory.mktemp("site")
     settings = Settings(data_dir=data, base_url=f"http://127.0.0.1:{port}", _env_file=None)  # type: ignore[call-arg]
     wiring = wire(settings)
@@ -85,17 +76,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     run_pending_jobs(wiring, workers=2)
     sync(wiring.engine, wiring.store, wiring.index)
     pool = start_workers(wiring, 1)  # uploads made in the browser are ingested while the tests watch
-    server = uvicorn.Server(uvicorn.Config(create_app(wiring), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", wiring)
-    server.should_exit = True
-    thread.join(10)
+    with served(create_app(wiring), port, lifespan="on") as base:
+        yield Site(base, wiring)
     pool.stop()
     wiring.engine.dispose()
 

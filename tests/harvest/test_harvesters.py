@@ -25,8 +25,8 @@ from repository.services.workflow import delete_item, withdraw_item
 from tests.conftest import LIBRARIAN
 from tests.factories import make_item
 from tests.harvest.conftest import BASE_URL, oai_id
-from tests.harvest.server import served
 from tests.harvest.xsd import assert_valid
+from tests.server import served
 from web.app import create_app
 from web.wiring import Wiring
 

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from repository.domain import Role
 from repository.services import users
+from tests.server import served
 from web.app import create_app
 from web.wiring import Wiring
 
@@ -55,24 +56,5 @@ def token(wiring: Wiring) -> str:
 @pytest.fixture
 def live_url(wiring: Wiring) -> Iterator[str]:
     """The app served by uvicorn on a loopback port, for clients that speak real HTTP (tuspy)."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(wiring, sync_index=False), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with served(create_app(wiring, sync_index=False)) as url:
+        yield url

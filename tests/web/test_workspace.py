@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -233,6 +234,31 @@ def test_api_tokens_are_shown_once(client: TestClient, wiring: Wiring, staff: st
     assert secret not in client.get("/workspace/tokens").text
     fresh = TestClient(client.app)
     assert fresh.get("/api/jobs", headers={"authorization": f"Bearer {secret}"}).status_code == 200
+
+
+def test_a_revoked_token_opens_nothing(client: TestClient, wiring: Wiring, staff: str) -> None:
+    page = client.post("/workspace/tokens", data={"csrf_token": staff, "label": "old script"}).text
+    secret = page.split('id="new-token">')[1].split("<")[0]
+    token_id = re.search(r'action="/workspace/tokens/(\d+)/revoke"', page).group(1)  # type: ignore[union-attr]
+    fresh = TestClient(client.app)
+    assert fresh.get("/api/jobs", headers={"authorization": f"Bearer {secret}"}).status_code == 200
+    client.post(f"/workspace/tokens/{token_id}/revoke", data={"csrf_token": staff})
+    assert fresh.get("/api/jobs", headers={"authorization": f"Bearer {secret}"}).status_code == 401
+    assert client.post(f"/workspace/tokens/{token_id}/revoke", data={"csrf_token": staff}).status_code == 404
+
+
+def test_failed_jobs_can_be_queued_again(client: TestClient, wiring: Wiring, staff: str, collection: str) -> None:
+    from sqlalchemy import update
+
+    from repository.domain import JobStatus
+
+    make_item(wiring, collection, files={"a.txt": b"alpha"})
+    with wiring.uow() as uow:
+        uow.conn.execute(update(t.ingest_jobs).values(status=JobStatus.FAILED.value, error="boom", attempts=3))
+    assert "/workspace/jobs/retry" in client.get("/workspace/jobs").text
+    client.post("/workspace/jobs/retry", data={"csrf_token": staff})
+    with wiring.uow() as uow:
+        assert uow.conn.execute(select(t.ingest_jobs.c.status, t.ingest_jobs.c.attempts)).all() == [("queued", 0)]
 
 
 def test_only_administrators_manage_users_and_collections(client: TestClient, wiring: Wiring) -> None:

@@ -20,8 +20,9 @@ from starlette.datastructures import FormData, UploadFile
 from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import reading
-from repository.domain import Status, Visibility
+from repository.domain import Status, Visibility, utcnow
 from repository.errors import InvalidInput, InvalidMetadata, MawridError
+from repository.ingest import jobs as jobs_service
 from repository.services import batch, users
 from repository.services.deposit import deposit_item
 from repository.services.files import add_file
@@ -239,6 +240,13 @@ def jobs(request: Request, status: str = "") -> Response:
     )
 
 
+@router.post("/workspace/jobs/retry")
+def retry_jobs(request: Request) -> Response:
+    """Queue every failed job again (after a fix to the worker, or a file replaced in the store)."""
+    jobs_service.retry_failed(wiring_of(request).uow(), utcnow())
+    return RedirectResponse("/workspace/jobs?status=queued", status_code=303)
+
+
 # --- batch import ---------------------------------------------------------------------------
 
 
@@ -310,7 +318,7 @@ def _tokens_of(request: Request, user_id: int) -> list[Any]:
     with reading(wiring_of(request).engine) as conn:
         return list(
             conn.execute(
-                select(t.api_tokens.c.label, t.api_tokens.c.created, t.api_tokens.c.last_used)
+                select(t.api_tokens.c.id, t.api_tokens.c.label, t.api_tokens.c.created, t.api_tokens.c.last_used)
                 .where(t.api_tokens.c.user_id == user_id)
                 .order_by(t.api_tokens.c.created.desc())
             ).all()
@@ -333,3 +341,10 @@ async def create_token(request: Request) -> Response:
     return render(
         request, "workspace/tokens.html", {"tokens": mine, "new_token": secret}, headers={"cache-control": "no-store"}
     )
+
+
+@router.post("/workspace/tokens/{token_id}/revoke")
+def revoke_token(request: Request, token_id: int) -> Response:
+    user = auth.require_staff(request)
+    users.revoke_api_token(wiring_of(request).uow(), user.id, token_id)
+    return RedirectResponse("/workspace/tokens", status_code=303)
