@@ -39,7 +39,7 @@ from repository.db.uow import reading
 from repository.domain import SYSTEM
 from repository.services.collections import create_collection, create_community
 from repository.settings import Settings
-from tests.harvest.server import served
+from tests.server import served
 from web.oai import router
 from web.wiring import Wiring, wire
 

@@ -83,7 +83,9 @@ print(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHW
 
 def _peak_rss_mb(module: str, cls: str, make: str, size: int) -> float:
     code = PEAK_RSS.format(module=module, cls=cls, make=make)
-    out = subprocess.run([sys.executable, "-c", code, str(size)], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code, str(size)], capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"storing {size} bytes in the {module} store failed:\n{out.stderr[-3000:]}")
     return int(out.stdout.strip()) / 1024
 
 

@@ -25,10 +25,8 @@ import io
 import itertools
 import random
 import shutil
-import socket
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,7 +37,6 @@ from pathlib import Path
 import httpx
 import snowballstemmer
 import tantivy
-import uvicorn
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -54,6 +51,7 @@ from repository.services.deposit import deposit_item
 from repository.services.files import add_file
 from repository.services.workflow import publish_item
 from repository.settings import Settings
+from tests.server import served
 from web.api.search import router
 from web.wiring import Wiring, wire
 
@@ -327,19 +325,8 @@ def _served(wiring: Wiring) -> Iterator[str]:
     app.state.wiring = wiring
     app.add_middleware(SessionMiddleware, secret_key="bench-only")
     app.include_router(router)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join()
+    with served(app) as url:
+        yield url
 
 
 # --- the stemmer choice -----------------------------------------------------------------------

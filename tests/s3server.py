@@ -62,7 +62,7 @@ def seaweedfs(workdir: Path, bucket: str) -> Iterator[str]:
             "-ip=127.0.0.1",
             "-ip.bind=127.0.0.1",
             "-volume.max=20",
-            "-master.volumeSizeLimitMB=256",
+            "-master.volumeSizeLimitMB=1024",  # 20 volumes of 1 GiB: room for the 2 GiB benchmark file
             "-s3.port.iceberg=0",  # its fixed default ports would clash between two runs
             "-s3.port.lance=0",
         ],  # fmt: skip
