@@ -26,6 +26,13 @@ class NotFound(MawridError):
     http_status, exit_code, slug = 404, 3, "not-found"
 
 
+class Gone(MawridError):
+    """A withdrawn or deleted item: it was public once, so its address answers 410 and keeps a
+    tombstone, which tells crawlers and citation managers it left for good."""
+
+    http_status, exit_code, slug = 410, 3, "gone"
+
+
 class InvalidMetadata(MawridError):
     """Metadata that fails the item schema; `errors` maps a field path to its problem."""
 

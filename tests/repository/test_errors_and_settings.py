@@ -11,6 +11,7 @@ from repository.settings import Settings
 SHAPES = {
     errors.MawridError: (500, 1, "internal"),
     errors.NotFound: (404, 3, "not-found"),
+    errors.Gone: (410, 3, "gone"),
     errors.InvalidMetadata: (422, 4, "invalid-metadata"),
     errors.InvalidInput: (400, 4, "invalid-input"),
     errors.Conflict: (409, 5, "conflict"),

@@ -48,7 +48,7 @@ def test_items_can_be_created_updated_published_and_deleted(
     versions = client.get(f"/api/items/{item_id}/versions", headers=bearer(token)).json()
     assert [v["action"] for v in versions] == ["deposit", "update", "embargo", "embargo", "publish"]
     assert client.delete(f"/api/items/{item_id}", headers=bearer(token)).status_code == 204
-    assert client.get(f"/api/items/{item_id}").status_code == 404
+    assert client.get(f"/api/items/{item_id}").status_code == 410  # a tombstone: gone for good
 
 
 def test_changes_need_a_valid_token_and_bad_metadata_changes_nothing(

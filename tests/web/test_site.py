@@ -133,7 +133,7 @@ def test_hidden_items_and_their_files_answer_404_to_readers_but_not_to_staff(
     set_embargo(wiring.uow(), LIBRARIAN, embargoed.id, date.today() + timedelta(days=30))
     gone = make_item(wiring, collection, "Withdrawn paper", files={"w.pdf": PDF})
     withdraw_item(wiring.uow(), LIBRARIAN, gone.id)
-    for item in (draft, embargoed, gone):
+    for item, status in ((draft, 404), (embargoed, 404), (gone, 410)):
         ref = load(wiring, item.id).files[0]
         for path in (
             f"/items/{item.id}",
@@ -142,7 +142,11 @@ def test_hidden_items_and_their_files_answer_404_to_readers_but_not_to_staff(
             f"/api/items/{item.id}",
             f"/api/items/{item.id}/files/{ref.id}/content",
         ):
-            assert client.get(path).status_code == 404, path
+            response = client.get(path)
+            assert response.status_code == status, path
+            assert "Withdrawn paper" not in response.text and b"%PDF" not in response.content
+    tombstone = client.get(f"/items/{gone.id}", headers={"accept-language": "en"}).text
+    assert "This item has been withdrawn" in tombstone
     sign_in(client, wiring)
     page = client.get(f"/items/{embargoed.id}")
     assert page.status_code == 200 and page.headers["cache-control"] == "private, no-store"
