@@ -50,14 +50,16 @@ def create_app(wiring: Wiring | None = None, *, sync_index: bool = True) -> Fast
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        loop = (
-            SyncLoop(wiring.engine, wiring.store, wiring.index, interval=SYNC_SECONDS).start() if sync_index else None
-        )
+        if not sync_index:
+            yield
+            return
+        loop = SyncLoop(wiring.engine, wiring.store, wiring.index, interval=SYNC_SECONDS).start()
+        wiring.commit_hooks.append(loop.nudge)  # a change made through the site is searchable at once
         try:
             yield
         finally:
-            if loop is not None:
-                loop.stop()
+            wiring.commit_hooks.remove(loop.nudge)
+            loop.stop()
 
     app = FastAPI(
         lifespan=lifespan,

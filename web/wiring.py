@@ -6,7 +6,8 @@ share one choice of database, object store and search index.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -28,9 +29,11 @@ class Wiring:
     settings: Settings
     engine: Engine
     store: ObjectStore
+    # Run after every committed unit of work; `serve` adds the index sync's nudge, so search follows at once.
+    commit_hooks: list[Callable[[], None]] = field(default_factory=list)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine)
+        return UnitOfWork(self.engine, self.commit_hooks)
 
     @cached_property
     def index(self) -> SearchIndex:

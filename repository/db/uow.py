@@ -3,15 +3,15 @@
 Every service that writes takes a `UnitOfWork` and does all its writes inside
 one `with uow:` block, so a change and its consequences (a version row, an
 ingest job, an index mark) commit together or not at all. Work that touches
-the outside world — writing the search index, waking a worker — is queued
-with `after_commit` and runs only once the data it depends on is durable; if
-it fails, the outbox marks in the database let it be repaired later.
+the outside world — waking the index sync — is given as `on_commit` hooks and
+runs only once the data it depends on is durable; if a hook fails, the outbox
+marks in the database let the next sync repair what it missed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 
@@ -25,10 +25,10 @@ log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, on_commit: Sequence[Callable[[], None]] = ()) -> None:
         self.engine = engine
+        self.on_commit = on_commit
         self._conn: Connection | None = None
-        self._after: list[Callable[[], None]] = []
 
     @property
     def conn(self) -> Connection:
@@ -45,7 +45,6 @@ class UnitOfWork:
         except OperationalError as exc:
             self._conn = None
             raise StoreUnavailable(f"metadata database unavailable: {exc.orig}") from exc
-        self._after = []
         return self
 
     def __exit__(
@@ -55,7 +54,6 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         conn, self._conn = self.conn, None
-        after, self._after = self._after, []
         try:
             if exc_type is None:
                 conn.commit()
@@ -64,14 +62,11 @@ class UnitOfWork:
         finally:
             conn.close()
         if exc_type is None:
-            for fn in after:
+            for hook in self.on_commit:
                 try:
-                    fn()
+                    hook()
                 except Exception:  # the outbox repairs what an after-commit step missed
                     log.exception("after-commit work failed")
-
-    def after_commit(self, fn: Callable[[], None]) -> None:
-        self._after.append(fn)
 
 
 @contextmanager

@@ -28,7 +28,6 @@ ODF_KINDS = {
 OOXML_KINDS = {"word/document.xml": "docx", "ppt/presentation.xml": "pptx", "xl/workbook.xml": "xlsx"}
 TEXT_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".vtt": "captions", ".srt": "captions"}
 COURSE_KINDS = ("scorm12", "scorm2004", "imscc", "imscp")
-ARCHIVE_KINDS = {"zip", "epub", "docx", "pptx", "xlsx", "odt", "odp", *COURSE_KINDS}
 
 LABELS = {
     "pdf": "a PDF document", "epub": "an EPUB book", "docx": "a Word document", "pptx": "a PowerPoint presentation",

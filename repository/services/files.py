@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from repository.db import records
 from repository.db import tables as t
@@ -92,8 +92,3 @@ def remove_file(uow: UnitOfWork, actor: Actor, item_id: str, file_id: int, clock
         uow.conn.execute(delete(t.files).where(t.files.c.id.in_(gone)))
         item.files = [f for f in item.files if f.id not in gone]
         record_change(uow.conn, actor, item, before, "remove-file", clock)
-
-
-def key_is_referenced(uow: UnitOfWork, key: str) -> bool:
-    with uow:
-        return uow.conn.execute(select(t.files.c.id).where(t.files.c.key == key).limit(1)).first() is not None

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Row, delete, insert, select, update
 
 from repository.db import tables as t
-from repository.db.uow import UnitOfWork
+from repository.db.uow import UnitOfWork, reading
 from repository.domain import Role, User, utcnow
 from repository.errors import Conflict, InvalidInput, NotFound, Unauthorized
 
@@ -80,16 +80,17 @@ def authenticate(uow: UnitOfWork, email: str, password: str) -> User:
 
 
 def get_user(uow: UnitOfWork, user_id: int) -> User:
-    with uow:
-        row = uow.conn.execute(select(t.users).where(t.users.c.id == user_id)).first()
+    # A read on every signed-in request: a read transaction, so it never waits on the writers' lock.
+    with reading(uow.engine) as conn:
+        row = conn.execute(select(t.users).where(t.users.c.id == user_id)).first()
     if row is None or not row.active:
         raise NotFound(f"no user {user_id}")
     return _user(row)
 
 
 def list_users(uow: UnitOfWork) -> list[User]:
-    with uow:
-        return [_user(r) for r in uow.conn.execute(select(t.users).order_by(t.users.c.email))]
+    with reading(uow.engine) as conn:
+        return [_user(r) for r in conn.execute(select(t.users).order_by(t.users.c.email))]
 
 
 def create_api_token(uow: UnitOfWork, user_id: int, label: str = "") -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from indexer.sync import sync
@@ -123,3 +124,15 @@ def screenshot(page: Page, name: str) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _clean_screenshots() -> None:
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+
+
+_AXE = Axe()
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page, one readable line each."""
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in _AXE.run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser
 
-from tests.browser.conftest import Site, new_context, screenshot, sign_in
+from tests.browser.conftest import Site, new_context, screenshot, serious_violations, sign_in
 
 pytestmark = pytest.mark.browser
-AXE = Axe()
 
 
 def _first_pdf(site: Site) -> str:
@@ -77,12 +75,7 @@ def _scan(
         response = page.goto(site.url + path(site))
         assert response is not None and response.status == (404 if name == "not-found" else 200), name
         assert page.locator("html").get_attribute("lang") == lang
-        results = AXE.run(page)
-        bad = [
-            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
+        bad = serious_violations(page)
         if bad:
             found[name] = bad
         screenshot(page, f"{name}-{lang}")

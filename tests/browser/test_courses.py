@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from repository.db import records
@@ -18,12 +17,11 @@ from repository.domain import SYSTEM
 from repository.services import courses
 from repository.services.files import add_file
 from repository.services.workflow import publish_item
-from tests.browser.conftest import Site, new_context, screenshot, sign_in
+from tests.browser.conftest import Site, new_context, screenshot, serious_violations, sign_in
 from tests.oer.builders import probe_package
 from tests.oer.conftest import course_metadata, ingest, make_course
 
 pytestmark = pytest.mark.browser
-AXE = Axe()
 COLLECTION = "edu-courses"
 
 
@@ -207,12 +205,7 @@ def test_course_pages_have_no_serious_accessibility_violations(
             response = page.goto(site.url + path(oer))
             assert response is not None and response.status == 200, name
             page.wait_for_load_state("networkidle")
-            results = AXE.run(page)
-            bad = [
-                f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-                for v in results.response["violations"]
-                if v["impact"] in ("serious", "critical")
-            ]
+            bad = serious_violations(page)
             if bad:
                 found[name] = bad
             _whole_page(page, f"{name}-{lang}")

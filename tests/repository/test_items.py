@@ -229,3 +229,15 @@ def test_caption_added_later_requeues_its_recording(wiring: Wiring, collection: 
         rows = conn.execute(select(t.ingest_jobs.c.id, t.ingest_jobs.c.file_id).order_by(t.ingest_jobs.c.id)).all()
     audio = next(f for f in item.files if f.name == "lecture.mp3")
     assert [r.file_id for r in rows] == [audio.id, audio.id] and added.job_id == rows[-1].id
+
+
+def test_commit_hooks_run_after_a_commit_and_not_after_a_rollback(wiring: Wiring, collection: str, librarian) -> None:
+    from repository.db.uow import UnitOfWork
+
+    calls: list[str] = []
+    deposit_item(UnitOfWork(wiring.engine, [lambda: calls.append("nudged")]), librarian, collection, metadata())
+    with pytest.raises(InvalidMetadata):
+        deposit_item(UnitOfWork(wiring.engine, [lambda: calls.append("wrong")]), librarian, collection, {"type": "x"})
+    with pytest.raises(NotFound):
+        deposit_item(UnitOfWork(wiring.engine, [lambda: calls.append("rolled back")]), librarian, "nowhere", metadata())
+    assert calls == ["nudged"]
