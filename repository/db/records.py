@@ -174,6 +174,17 @@ def list_versions(conn: Connection, item_id: str) -> list[Version]:
     ]
 
 
+def license_labels(conn: Connection, uris: Iterable[str]) -> dict[str, str]:
+    """The label librarians recorded for each licence URI (any one, when items disagree)."""
+    wanted = list(uris)
+    if not wanted:
+        return {}
+    uri = t.items.c.metadata["license"]["uri"].as_string()
+    label = t.items.c.metadata["license"]["label"].as_string()
+    query = select(uri, label).where(uri.in_(wanted), label.is_not(None)).distinct()
+    return {row[0]: row[1] for row in conn.execute(query) if row[1]}
+
+
 def list_communities(conn: Connection) -> list[Community]:
     query = select(t.communities).order_by(t.communities.c.position, t.communities.c.id)
     return [Community(r.id, r.name_en, r.name_ar, r.description) for r in conn.execute(query)]

@@ -10,7 +10,7 @@ import re
 
 from babel import Locale, UnknownLocaleError
 
-from web.i18n import N_
+from web.i18n import N_, gettext
 
 TYPES = {
     "article": N_("Article"),
@@ -52,6 +52,74 @@ BROWSE_FIELDS = {
     "type": N_("Type"),
 }
 
+# What a version-history entry did, by the action its service recorded.
+HISTORY_ACTIONS = {
+    "deposit": N_("Deposited"),
+    "update": N_("Metadata edited"),
+    "extract": N_("Text and metadata extracted"),
+    "add-file": N_("File added"),
+    "remove-file": N_("File removed"),
+    "restore": N_("Restored from a backup"),
+    "outline": N_("Course outline changed"),
+    "edition": N_("New edition"),
+    "adapt": N_("Adapted from another course"),
+    "embargo-lifted": N_("Embargo ended"),
+    "submit": N_("Submitted for review"),
+    "publish": N_("Published"),
+    "withdraw": N_("Withdrawn"),
+    "return_to_draft": N_("Returned to draft"),
+    "delete": N_("Deleted"),
+    "move": N_("Moved to another collection"),
+    "restrict": N_("Restricted to staff"),
+    "open": N_("Opened to the public"),
+    "embargo": N_("Embargo set"),
+}
+
+# Names of the fields a version records (item state and metadata), as the edit form calls them.
+FIELDS = {
+    "created": N_("Created"),
+    "collection": N_("Collection"),
+    "status": N_("Status"),
+    "visibility": N_("Visibility"),
+    "embargo_until": N_("Embargo until"),
+    "files": N_("Files"),
+    "outline": N_("Course outline"),
+    "metadata.titles": N_("Title"),
+    "metadata.creators": N_("Authors"),
+    "metadata.contributors": N_("Contributors"),
+    "metadata.subjects": N_("Subjects"),
+    "metadata.abstracts": N_("Abstract"),
+    "metadata.language": N_("Language"),
+    "metadata.date_issued": N_("Date issued"),
+    "metadata.publisher": N_("Publisher"),
+    "metadata.type": N_("Type"),
+    "metadata.identifiers": N_("Identifiers"),
+    "metadata.relations": N_("Related items"),
+    "metadata.rights": N_("Rights"),
+    "metadata.license": N_("Licence"),
+    "metadata.journal": N_("Journal"),
+    "metadata.oer": N_("Open educational resource"),
+}
+
+
+def field_name(path: str, lang: str) -> str:
+    """A metadata field path as the form labels it ("titles.1.value" → "Title (2)"), in the reader's language."""
+    first, _, rest = path.partition(".")
+    name = FIELDS.get(f"metadata.{first}")
+    if name is None:
+        return path
+    position = rest.split(".")[0]
+    shown = gettext(lang, name)
+    return f"{shown} ({int(position) + 1})" if position.isdigit() else shown
+
+
+FILE_ROLES = {
+    "original": N_("original"),
+    "text": N_("extracted text"),
+    "thumbnail": N_("thumbnail"),
+    "caption": N_("captions"),
+}
+
 ROLES = {"admin": N_("Administrator"), "librarian": N_("Librarian")}
 
 RELATIONS = {
@@ -79,17 +147,45 @@ LICENSES = [
     ("https://creativecommons.org/publicdomain/zero/1.0/", "CC0 1.0"),
 ]
 _CC = re.compile(r"creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)", re.I)
+# Other licences common in a university's holdings (software, fonts, documentation), by the address
+# their stewards publish, with "http", "www." and a trailing "/" or ".html" ignored.
+KNOWN_LICENSES = {
+    "opensource.org/license/mit": "MIT License",
+    "opensource.org/licenses/mit": "MIT License",
+    "opensource.org/licenses/mit-license.php": "MIT License",
+    "opensource.org/license/bsd-3-clause": "BSD 3-Clause",
+    "opensource.org/licenses/bsd-3-clause": "BSD 3-Clause",
+    "apache.org/licenses/license-2.0": "Apache 2.0",
+    "gnu.org/licenses/gpl-3.0": "GNU GPL 3.0",
+    "gnu.org/licenses/old-licenses/gpl-2.0": "GNU GPL 2.0",
+    "gnu.org/licenses/lgpl-3.0": "GNU LGPL 3.0",
+    "gnu.org/licenses/agpl-3.0": "GNU AGPL 3.0",
+    "gnu.org/licenses/fdl-1.3": "GNU FDL 1.3",
+    "latex-project.org/lppl/lppl-1-3c": "LPPL 1.3c",
+    "openfontlicense.org": "SIL Open Font License 1.1",
+    "scripts.sil.org/ofl": "SIL Open Font License 1.1",
+}
+_ADDRESS = re.compile(r"^(?:https?://)?(?:www\.)?(.*?)(?:\.html?|\.txt)?/*$", re.I)
 
 
-def license_label(license_: dict[str, str] | None) -> str | None:
-    """A short badge text: "CC BY-SA 4.0" for Creative Commons URIs, else the given label."""
-    if not license_:
-        return None
-    match = _CC.search(license_["uri"])
+def license_name(uri: str) -> str | None:
+    """The short name of a Creative Commons or other well-known licence ("CC BY-SA 4.0", "MIT License")."""
+    match = _CC.search(uri)
     if match:
         code = match.group(2).upper()
         return f"CC0 {match.group(3)}" if code == "ZERO" else f"CC {code} {match.group(3)}"
-    return license_.get("label") or license_["uri"]
+    address = _ADDRESS.match(uri.strip())
+    return KNOWN_LICENSES.get(address.group(1).lower()) if address else None
+
+
+def license_label(license_: dict[str, str] | None) -> str | None:
+    """A short badge text: a known licence's name, else the label recorded with the item, else the
+    licence's host and path (never a bare URL)."""
+    if not license_:
+        return None
+    uri = license_["uri"]
+    address = _ADDRESS.match(uri.strip())
+    return license_name(uri) or license_.get("label") or (address.group(1) if address and address.group(1) else uri)
 
 
 def language_name(code: str | None, ui_lang: str) -> str:

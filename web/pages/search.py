@@ -24,11 +24,12 @@ from repository.services.courses import lesson_for_hit
 from web import i18n
 from web.auth import current_actor, wiring_of
 from web.i18n import N_
-from web.pages.labels import TYPES, language_name, license_label
+from web.pages.labels import BROWSE_FIELDS, TYPES, language_name, license_label, license_name
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 20
+FACET_SHOWN = 6  # values listed before a facet's "more" fold
 SHOWN_FACETS = ("type", "community", "collection", "year", "language", "author", "subject", "license", "fulltext")
 FACET_TITLES = {
     "type": N_("Type"),
@@ -107,8 +108,14 @@ def facet_label(name: str, value: str, lang: str, names: dict[str, str]) -> str:
     if name in FLAG_FACETS:
         return i18n.gettext(lang, N_("Yes") if value == "true" else N_("No"))
     if name == "license":
-        return license_label({"uri": value}) or value
+        recorded = {"label": names[value]} if value in names else {}
+        return license_label({"uri": value, **recorded}) or value
     return value
+
+
+def _unnamed_licenses(page: Page) -> list[str]:
+    """Licence URIs in the facet that have no well-known name, whose recorded labels are looked up."""
+    return [v.value for f in page.facets if f.name == "license" for v in f.values if not license_name(v.value)]
 
 
 def facet_links(
@@ -131,6 +138,7 @@ def facet_links(
             )
             for v in facet.values
         ]
+        links.sort(key=lambda link: not link.selected)  # a chosen value never hides under "more"
         shown.append((facet.name, links))
     return shown
 
@@ -153,6 +161,7 @@ def search_page(request: Request) -> Response:
     with reading(wiring_of(request).engine) as conn:
         names = {c.id: (c.name_ar if lang == "ar" else c.name_en) for c in records.list_communities(conn)}
         names |= {c.id: (c.name_ar if lang == "ar" else c.name_en) for c in records.list_collections(conn)}
+        names |= records.license_labels(conn, _unnamed_licenses(page))
         lessons = {
             hit.id: found
             for hit in page.hits
@@ -172,6 +181,8 @@ def search_page(request: Request) -> Response:
         "lessons": lessons,
         "facets": facet_links(page, query, request.url, lang, names),
         "facet_titles": FACET_TITLES,
+        "facet_shown": FACET_SHOWN,
+        "browse_fields": BROWSE_FIELDS,
         "chosen": chosen,
         "start": start,
         "end": start + len(page.hits) - 1,

@@ -104,9 +104,46 @@
     setTimeout(poll, 2000);
   }
 
+  /* Narrow screens stack table rows into cards: each cell is labelled with its column's heading. */
+  function labelCells(table) {
+    var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      Array.prototype.forEach.call(row.children, function (cell, i) {
+        if (heads[i] && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", heads[i]);
+      });
+    });
+  }
+
+  /* The header's navigation folds behind a menu button on phones; without this script it stays open. */
+  var menuButton = document.querySelector("[data-menu-button]");
+  if (menuButton) {
+    var menu = document.getElementById(menuButton.getAttribute("aria-controls"));
+    document.documentElement.classList.add("has-menu");
+    menuButton.hidden = false;
+    menuButton.addEventListener("click", function () {
+      var open = menuButton.getAttribute("aria-expanded") !== "true";
+      menuButton.setAttribute("aria-expanded", String(open));
+      menu.classList.toggle("open", open);
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.classList.contains("open")) {
+        menuButton.setAttribute("aria-expanded", "false");
+        menu.classList.remove("open");
+        menuButton.focus();
+      }
+    });
+  }
+
+  /* Facet lists fold on narrow screens so the results come first; the summary reopens them. */
+  var facetBox = document.querySelector("details.facets-box");
+  if (facetBox && window.matchMedia("(max-width: 900px)").matches) facetBox.open = false;
+
   function enhance(root) {
     root.querySelectorAll("form[data-progress]").forEach(enhanceUpload);
     root.querySelectorAll("table[data-jobs]").forEach(watchJobs);
+    root.querySelectorAll("table.data-table, table.files-table").forEach(labelCells);
   }
   enhance(document);
 })();
