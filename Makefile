@@ -11,11 +11,15 @@ $(BIN)/mawrid: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
-	$(BIN)/pybabel compile --use-fuzzy -d web/locale -D messages >/dev/null 2>&1 || true
 	@touch $@
 
+# Compiled translations follow their catalogues, so a changed .po shows on the next run or test.
+MO := $(patsubst %.po,%.mo,$(wildcard web/locale/*/LC_MESSAGES/messages.po))
+%.mo: %.po $(BIN)/mawrid
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
+
 .PHONY: install
-install: $(BIN)/mawrid ## Create .venv and install Mawrid with its test tools
+install: $(BIN)/mawrid $(MO) ## Create .venv and install Mawrid with its test tools
 
 .PHONY: run
 run: install ## Initialise ./data, load the demo content if empty, serve http://127.0.0.1:8000

@@ -11,6 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 
+class Message(str):
+    """Text for a person, kept with its English template and values so each edge can say it in the
+    reader's language (`web.i18n.say`); elsewhere it is the plain English string."""
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, **values: Any) -> Message:
+        message = super().__new__(cls, template % values if values else template)
+        message.template, message.values = template, values
+        return message
+
+
 class MawridError(Exception):
     http_status, exit_code, slug = 500, 1, "internal"
 
@@ -40,7 +53,7 @@ class InvalidMetadata(MawridError):
 
     def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
         super().__init__(message, errors=errors or {})
-        self.errors = errors or {}
+        self.errors = errors or {}  # the problems are Messages where the schema check made them
 
 
 class InvalidInput(MawridError):

@@ -15,7 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from repository.domain import Metadata
-from repository.errors import InvalidMetadata
+from repository.errors import InvalidMetadata, Message
 
 
 @cache
@@ -44,17 +44,22 @@ def _missing_field(message: str) -> str:
 
 
 def _plain(error: Any) -> str:
+    # Message templates are translated at the edges; keep them few and plain.
     if error.validator == "required":
-        return "is required"
+        return Message("is required")
     if error.validator == "enum":
-        return f"must be one of {', '.join(map(str, error.validator_value))}"
+        return Message("must be one of %(choices)s", choices=", ".join(map(str, error.validator_value)))
     if error.validator == "pattern":
-        return f"has an invalid format ({error.instance!r})"
+        return Message("has an invalid format (%(value)s)", value=repr(error.instance))
     if error.validator == "additionalProperties":
-        return f"unknown field: {error.message.split('(')[1].rstrip(')')}"
+        return Message("unknown field: %(name)s", name=error.message.split("(")[1].rstrip(")"))
     if error.validator == "minItems":
-        return "needs at least one value"
-    return str(error.message)
+        return Message("needs at least one value")
+    if error.validator in ("minLength", "type") and error.instance in ("", None):
+        return Message("is empty")
+    if error.validator == "format":
+        return Message("is not a valid %(format)s", format=error.validator_value)
+    return Message("is not valid: %(detail)s", detail=error.message)
 
 
 def identifiers_of(metadata: Metadata) -> list[tuple[str, str]]:

@@ -17,6 +17,8 @@ from pathlib import Path
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
+from repository.errors import Message
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("ar", "en")
 DEFAULT = "ar"
@@ -36,6 +38,14 @@ def translations(lang: str) -> NullTranslations:
 
 def gettext(lang: str, message: str) -> str:
     return translations(lang).gettext(message)
+
+
+def say(lang: str, message: str) -> str:
+    """A message in the reader's language: a `Message` by its translated template, other text as it is."""
+    if isinstance(message, Message):
+        text = gettext(lang, message.template)
+        return text % message.values if message.values else text
+    return message
 
 
 def N_(message: str) -> str:  # noqa: N802 - marks a string for extraction; translated where shown

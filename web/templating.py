@@ -97,6 +97,8 @@ def context_for(request: Request) -> dict[str, Any]:
             {code: i18n.gettext(lang, labels.STATUSES[code]) for code in ("queued", "running", "done", "failed")},
             ensure_ascii=False,
         ),
+        "say": lambda message: i18n.say(lang, message),
+        "field_name": lambda path: labels.field_name(path, lang),
         **_translators(lang),
     }
 

@@ -12,8 +12,10 @@ from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import reading
 from repository.domain import Role, Status
+from repository.services.deposit import update_metadata
 from repository.services.users import add_user
-from tests.factories import make_item
+from tests.conftest import LIBRARIAN
+from tests.factories import make_item, metadata
 from tests.web.conftest import PASSWORD, csrf_of, sign_in
 from web.wiring import Wiring
 
@@ -174,8 +176,37 @@ def test_editing_metadata_keeps_history_with_word_differences(
     }
     history = client.get(f"/workspace/items/{item.id}/history").text
     assert "<ins>digital</ins>" in history
-    bad = client.post(f"/workspace/items/{item.id}", data=form | {"date_issued": "last year"})
-    assert bad.status_code == 422 and "date_issued" in bad.text
+    bad = client.post(
+        f"/workspace/items/{item.id}", data=form | {"date_issued": "last year"}, headers={"accept-language": "en"}
+    )
+    assert bad.status_code == 422 and "Date issued: has an invalid format (&#39;last year&#39;)" in bad.text
+    client.cookies.set("mawrid_lang", "ar")
+    arabic = client.post(f"/workspace/items/{item.id}", data=form | {"date_issued": "last year"})
+    assert arabic.status_code == 422 and "تاريخ الإصدار: صيغته غير صالحة (&#39;last year&#39;)" in arabic.text
+
+
+def test_history_reads_as_named_fields_and_values_in_either_language(
+    client: TestClient, wiring: Wiring, collection: str, staff: str
+) -> None:
+    item = make_item(
+        wiring, collection, "Water in the Jordan valley", published=False, subjects=[{"value": "Water", "lang": "en"}]
+    )
+    edited = metadata(
+        "Water in the Jordan valley", subjects=[{"value": "Water", "lang": "en"}, {"value": "مياه", "lang": "ar"}]
+    )
+    update_metadata(
+        wiring.uow(), LIBRARIAN, item.id, edited | {"license": {"uri": "https://opensource.org/license/mit"}}
+    )
+
+    english = client.get(f"/workspace/items/{item.id}/history", headers={"accept-language": "en"}).text
+    latest = english.split('<section class="card"')[1]
+    assert "Metadata edited" in latest and ">Subjects<" in latest and ">Licence<" in latest
+    assert "<ins>مياه (Arabic)</ins>" in latest and "<ins>MIT License</ins>" in latest
+    assert "{" not in latest and "metadata." not in latest and '"lang"' not in latest
+
+    client.cookies.set("mawrid_lang", "ar")
+    arabic = client.get(f"/workspace/items/{item.id}/history").text.split('<section class="card"')[1]
+    assert "عُدّلت البيانات الوصفية" in arabic and ">الموضوعات<" in arabic and "مياه (العربية)" in arabic
 
 
 def test_workflow_buttons_publish_embargo_and_withdraw(

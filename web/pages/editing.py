@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -20,11 +19,20 @@ from repository.errors import InvalidInput, InvalidMetadata
 from repository.services import courses, workflow
 from repository.services import files as file_service
 from repository.services.deposit import update_metadata
-from web import auth
+from web import auth, i18n
 from web.auth import wiring_of
 from web.i18n import N_
 from web.pages import metadata_form
-from web.pages.labels import LICENSES, TYPES
+from web.pages.labels import (
+    FIELDS,
+    FILE_ROLES,
+    HISTORY_ACTIONS,
+    LICENSES,
+    STATUSES,
+    TYPES,
+    language_name,
+    license_label,
+)
 from web.pages.workspace import _date, _uploads, collections_by_community
 from web.templating import render
 
@@ -172,17 +180,40 @@ async def remove_file(request: Request, item_id: str, file_id: int) -> Response:
 # --- version history --------------------------------------------------------------------------
 
 
-def _show(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
+def readable(field: str, value: Any, lang: str) -> list[str]:
+    """A recorded value as the lines a librarian reads: names and labels, never raw JSON."""
+    if value is None or value == "" or value == []:
+        return []
+    if isinstance(value, list):
+        return [line for element in value for line in readable(field, element, lang)]
+    if isinstance(value, dict):
+        if "value" in value:  # a language-tagged text, or an identifier
+            scheme = value.get("scheme")
+            tail = f" ({language_name(value['lang'], lang)})" if value.get("lang") else ""
+            return [f"{scheme.upper()}: {value['value']}" if scheme else f"{value['value']}{tail}"]
+        if "uri" in value and field == "metadata.license":
+            return [license_label(value) or value["uri"]]
+        if "name" in value:
+            return [str(value["name"])]
+        return [f"{k}: {', '.join(readable(field, v, lang))}" for k, v in sorted(value.items())]
+    if isinstance(value, bool):
+        return [i18n.gettext(lang, N_("Yes") if value else N_("No"))]
+    text = str(value)
+    if field == "files" and text.count(":") >= 2:  # "role:name:sha256-prefix", as snapshot() records it
+        role, rest = text.split(":", 1)
+        name, digest = rest.rsplit(":", 1)
+        return [f"{name} · {i18n.gettext(lang, FILE_ROLES.get(role, role))} · {digest}"]
+    if field in ("status", "visibility"):
+        return [i18n.gettext(lang, STATUSES.get(text, text))]
+    if field == "metadata.type":
+        return [i18n.gettext(lang, TYPES.get(text, text))]
+    if field == "metadata.language":
+        return [language_name(text, lang)]
+    return [text]
 
 
-def inline_diff(old: Any, new: Any) -> tuple[Markup, Markup]:
-    """Old and new values with the removed words in <del> and the added ones in <ins>."""
-    before, after = _show(old).split(" "), _show(new).split(" ")
+def _words(old: str, new: str) -> tuple[Markup, Markup]:
+    before, after = old.split(" "), new.split(" ")
     left: list[Markup] = []
     right: list[Markup] = []
     for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
@@ -198,8 +229,28 @@ def inline_diff(old: Any, new: Any) -> tuple[Markup, Markup]:
     return Markup(" ").join(left), Markup(" ").join(right)
 
 
+def inline_diff(old: list[str], new: list[str]) -> tuple[Markup, Markup]:
+    """Old and new lines: removed lines (or words, in a changed line) in <del>, added ones in <ins>."""
+    left: list[Markup] = []
+    right: list[Markup] = []
+    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op == "equal":
+            left += [escape(line) for line in old[a1:a2]]
+            right += [escape(line) for line in new[b1:b2]]
+        elif op == "replace" and a2 - a1 == b2 - b1:
+            for before, after in zip(old[a1:a2], new[b1:b2], strict=True):
+                changed = _words(before, after)
+                left.append(changed[0])
+                right.append(changed[1])
+        else:
+            left += [Markup("<del>{}</del>").format(line) for line in old[a1:a2]]
+            right += [Markup("<ins>{}</ins>").format(line) for line in new[b1:b2]]
+    return Markup("<br>").join(left), Markup("<br>").join(right)
+
+
 @router.get("/workspace/items/{item_id}/history")
 def history(request: Request, item_id: str) -> Response:
+    lang: str = request.state.lang
     with reading(wiring_of(request).engine) as conn:
         item = records.load_item(conn, item_id)
         versions = records.list_versions(conn, item_id)
@@ -207,11 +258,14 @@ def history(request: Request, item_id: str) -> Response:
         (
             v,
             [
-                (name, *inline_diff(change.get("old"), change.get("new")))
+                (
+                    i18n.gettext(lang, FIELDS.get(name, name)),
+                    *inline_diff(readable(name, change.get("old"), lang), readable(name, change.get("new"), lang)),
+                )
                 for name, change in sorted(v.changes.items())
                 if isinstance(change, dict) and ("old" in change or "new" in change)
             ],
         )
         for v in reversed(versions)
     ]
-    return render(request, "workspace/history.html", {"item": item, "versions": shown})
+    return render(request, "workspace/history.html", {"item": item, "versions": shown, "actions": HISTORY_ACTIONS})
