@@ -22,6 +22,8 @@ MO := $(patsubst %.po,%.mo,$(wildcard web/locale/*/LC_MESSAGES/messages.po))
 install: $(BIN)/mawrid $(MO) ## Create .venv and install Mawrid with its test tools
 
 .PHONY: run
+# Course packages play from a host name of their own (web/packages.py); localhost reaches the same server.
+run: export MAWRID_PACKAGE_ORIGIN ?= http://localhost:$(PORT)
 run: install ## Initialise ./data, load the demo content if empty, serve http://127.0.0.1:8000
 	$(BIN)/mawrid init --demo
 	$(BIN)/mawrid serve --host $(HOST) --port $(PORT)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_NAMES = ("secret_key", "s3_secret_access_key", "database_url", "elasticsearch_url")
@@ -30,6 +31,9 @@ class Settings(BaseSettings):
     elasticsearch_url: str | None = None
     elasticsearch_index: str = "mawrid"
     base_url: str = "http://127.0.0.1:8000"
+    # Where course packages are played: an origin on another host name that reaches this same server
+    # (see web/packages.py). Unset, packages run in an opaque sandbox on the site's own origin.
+    package_origin: str | None = None
     secret_key: SecretStr | None = None
     max_upload_bytes: int = Field(default=4 * 1024**3, gt=0)
     admin_email: str = "repository@qou.edu"
@@ -40,6 +44,19 @@ class Settings(BaseSettings):
     job_memory_limit_mb: int = Field(default=2048, gt=0)
     oai_page_size: int = Field(default=100, gt=0)
     embargoed_metadata_searchable: bool = False
+
+    @model_validator(mode="after")
+    def _package_origin_is_another_host(self) -> Settings:
+        if self.package_origin is None:
+            return self
+        origin = urlsplit(self.package_origin)
+        if origin.scheme not in ("http", "https") or not origin.hostname or origin.path not in ("", "/"):
+            raise ValueError("MAWRID_PACKAGE_ORIGIN must be an origin such as https://packages.example.org")
+        if origin.hostname == urlsplit(self.base_url).hostname:
+            # Cookies ignore ports: another port on the site's host would hand packages the site's session.
+            raise ValueError("MAWRID_PACKAGE_ORIGIN needs a host name of its own, not the site's host on another port")
+        self.package_origin = f"{origin.scheme}://{origin.netloc}"
+        return self
 
     @property
     def resolved_database_url(self) -> str:

@@ -11,7 +11,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from indexer.sync import SyncLoop
 from repository.settings import Settings
-from web import auth, errors, oai
+from web import auth, errors, oai, packages
 from web.api import collections as api_collections
 from web.api import docs as api_docs
 from web.api import files as api_files
@@ -82,6 +82,7 @@ def create_app(wiring: Wiring | None = None, *, sync_index: bool = True) -> Fast
         same_site="lax",
         https_only=wiring.settings.base_url.startswith("https://"),
     )
+    app.add_middleware(packages.PackageHostMiddleware, package_origin=wiring.settings.package_origin)
     app.add_middleware(EdgeMiddleware, max_body_bytes=wiring.settings.max_upload_bytes + FORM_OVERHEAD)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (

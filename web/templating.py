@@ -120,6 +120,11 @@ def render(
     return response
 
 
+def render_bare(name: str, lang: str, context: dict[str, Any]) -> str:
+    """A page for the package origin (the course player): the language's strings, and no session, user or site menu."""
+    return env.get_template(name).render({"lang": lang, "dir": i18n.direction(lang), **_translators(lang), **context})
+
+
 def has_thumbnail(item: Item) -> bool:
     return any(f.role is FileRole.THUMBNAIL for f in item.files)
 

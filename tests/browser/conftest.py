@@ -68,7 +68,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         pytest.fail(f"Chromium is missing at {CHROMIUM}: apt-get install chromium")
     port = free_port()
     data = tmp_path_factory.mktemp("site")
-    settings = Settings(data_dir=data, base_url=f"http://127.0.0.1:{port}", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        data_dir=data,
+        base_url=f"http://127.0.0.1:{port}",
+        package_origin=f"http://localhost:{port}",  # packages play from a host of their own, as `make run` does
+        _env_file=None,
+    )
     wiring = wire(settings)
     export.restore_structure(wiring.uow(), SYSTEM, ROOT / "demo" / "structure.json")
     entries = batch.read_folder(ROOT / "demo" / "items")

@@ -2,13 +2,14 @@
 
 Readers see a course when `Item.is_public(today)` holds, staff always. A
 lesson shows the course's own files (PDFs and slides inline, video and audio
-with their caption tracks, package pages in a sandboxed frame — see
-`web.packages`) and links to other repository items, each only if the reader
-may see it. Every page ends with the generated attribution list.
+with their caption tracks, package pages in a sandboxed frame, played from
+the package origin when one is configured — see `web.packages`) and links
+to other repository items, each only if the reader may see it. Every page ends with the generated attribution list.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections import Counter
@@ -33,12 +34,14 @@ from web import course_catalog, i18n, packages
 from web.auth import current_actor, wiring_of
 from web.course_exports import FORMATS, MEDIA_TYPES, export_name, original_package, write_export
 from web.downloads import ACTIVE_CSP, content_disposition, file_path, serve_file
+from web.i18n import N_
 from web.pages import linked_data
 from web.pages.course_labels import CONTRIBUTOR_ROLES, LEVELS, template_globals
 from web.pages.items import file_views, thumbnail_of
 from web.pages.labels import language_name, license_label
 from web.pages.paging import Pager
-from web.templating import env, render
+from web.security import PAGE_CSP
+from web.templating import env, render, render_bare
 
 router = APIRouter(include_in_schema=False)
 env.globals.update(template_globals())
@@ -218,6 +221,7 @@ class ResourceView:
     file: FileRef | None = None
     captions: list[tuple[FileRef, str, str]] = field(default_factory=list)
     item: Item | None = None
+    isolated: bool = False  # a package page played from the package origin (its frame keeps that origin)
 
 
 def package_base(request: Request, reader: Reader, file_id: int) -> str:
@@ -226,6 +230,13 @@ def package_base(request: Request, reader: Reader, file_id: int) -> str:
         return f"/courses/{reader.item.id}/package/{file_id}"
     key = packages.preview_key(wiring_of(request).settings.secret(), reader.item.id, file_id)
     return f"/courses/{reader.item.id}/preview/{key}/{file_id}"
+
+
+def player_url(request: Request, item_id: str, page: str, title: str) -> str:
+    """The player on the package origin, framing `page` (a package path) under the runtime."""
+    origin = wiring_of(request).settings.package_origin
+    query = urlencode({"page": page, "title": title, "lang": request.state.lang})
+    return f"{origin}/courses/{item_id}/player?{query}"
 
 
 def resource_views(request: Request, reader: Reader, lesson: Lesson, linked: dict[str, Item]) -> list[ResourceView]:
@@ -243,7 +254,10 @@ def resource_views(request: Request, reader: Reader, lesson: Lesson, linked: dic
         elif r.kind == "package" or packages.is_page(ref):
             page = r.href if r.kind == "package" else ref.name
             url = f"{package_base(request, reader, ref.id)}/{quote(page or '', safe='/')}"
-            views.append(ResourceView(r, "page", url, ref))
+            if wiring_of(request).settings.package_origin:
+                views.append(ResourceView(r, "page", player_url(request, item.id, url, r.title), ref, isolated=True))
+            else:
+                views.append(ResourceView(r, "page", url, ref))
         elif ref.id in shown:
             view = shown[ref.id]
             kind = view.kind if view.kind in ("pdf", "video", "audio", "image") else "download"
@@ -294,6 +308,10 @@ def lesson_page(request: Request, item_id: str, number: int) -> Response:
         "jsonld": linked_data.jsonld_script(_lesson_jsonld(course, base, number, lesson, module)),
     }
     headers = {} if context["is_public"] else {"x-robots-tag": "noindex", "cache-control": "private, no-store"}
+    if wiring.settings.package_origin:  # the page's own policy, letting it frame the package player
+        headers["content-security-policy"] = PAGE_CSP.replace(
+            "frame-src 'self'", f"frame-src 'self' {wiring.settings.package_origin}"
+        )
     return render(request, "courses/lesson.html", context, headers=headers)
 
 
@@ -320,6 +338,45 @@ def _lesson_jsonld(course: Course, base: str, number: int, lesson: Lesson, modul
 # --- package pages ---------------------------------------------------------------------------
 
 
+def _site_origin(request: Request) -> str | None:
+    """The site that may frame this package page, when it is asked for on the package origin."""
+    settings = wiring_of(request).settings
+    if not packages.on_package_host(request.headers.get("host"), settings.package_origin):
+        return None
+    parts = settings.base_url.split("/")
+    return "/".join(parts[:3])
+
+
+PLAYER_WORDS = {
+    "completed": N_("completed"),
+    "incomplete": N_("incomplete"),
+    "not attempted": N_("not attempted"),
+    "browsed": N_("browsed"),
+    "unknown": N_("unknown"),
+    "passed": N_("passed"),
+    "failed": N_("failed"),
+}
+
+
+@router.get("/courses/{item_id}/player")
+def package_player(request: Request, item_id: str, page: str, title: str = "", lang: str = "") -> Response:
+    """The page the lesson frames on the package origin: the SCORM runtime, the package page and its progress."""
+    site = _site_origin(request)
+    if site is None or not packages.player_page_valid(item_id, page):
+        raise NotFound(f"no player for {page!r} in course {item_id}")
+    lang = lang if lang in i18n.LANGUAGES else request.state.lang
+    labels = {
+        "progress": i18n.gettext(lang, N_("Progress")),
+        "result": i18n.gettext(lang, N_("Result")),
+        "score": i18n.gettext(lang, N_("Score")),
+        "values": {k: i18n.gettext(lang, v) for k, v in PLAYER_WORDS.items()},
+    }
+    context = {"page": page, "title": title[:300], "labels": json.dumps(labels, ensure_ascii=False)}
+    body = render_bare("courses/player.html", lang, context)
+    headers = {"content-security-policy": packages.player_csp(site), "cache-control": "private, no-store"}
+    return Response(body, media_type="text/html", headers=headers)
+
+
 def _package_file(item: Item, file_id: int) -> FileRef:
     ref = next((f for f in item.originals() if f.id == file_id), None)
     if ref is None:
@@ -333,7 +390,8 @@ def package_page(request: Request, item_id: str, file_id: int, path: str) -> Res
     reader = load_reader(request, item_id, files=True)
     public = reader.item.is_public(reader.today)
     ref = _package_file(reader.item, file_id)
-    return packages.serve_page(wiring_of(request).store, reader.item, ref, path, public=public)
+    store, site = wiring_of(request).store, _site_origin(request)
+    return packages.serve_page(store, reader.item, ref, path, public=public, site_origin=site)
 
 
 @router.head("/courses/{item_id}/preview/{key}/{file_id}/{path:path}")
@@ -345,7 +403,8 @@ def package_preview(request: Request, item_id: str, key: str, file_id: int, path
         raise NotFound(f"the preview of course {item_id} has expired; reload the lesson")
     with reading(wiring.engine) as conn:
         item = load_course(conn, item_id).item
-    return packages.serve_page(wiring.store, item, _package_file(item, file_id), path, public=False)
+    ref = _package_file(item, file_id)
+    return packages.serve_page(wiring.store, item, ref, path, public=False, site_origin=_site_origin(request))
 
 
 # --- downloads -------------------------------------------------------------------------------

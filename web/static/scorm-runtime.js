@@ -1,12 +1,65 @@
 /* A SCORM runtime for anonymous readers: packages find the API they look for
  * (SCORM 1.2 `API`, SCORM 2004 `API_1484_11`), every call is answered as the
- * specifications say, and nothing is stored: a reader's progress lives only
- * as long as the page. Mawrid injects this file into every HTML page it serves
- * from a course package, so the API sits in the page's own window — package
- * pages run sandboxed, where a search through window.parent would fail.
+ * specifications say, and nothing leaves the browser: a reader's progress is
+ * kept only as long as the player page (see web/packages.py).
+ *
+ * The player page loads this file, so the API sits in the window above the
+ * package's launch page, where the ADL discovery algorithm (walk
+ * `window.parent`, then `window.opener`) looks. Mawrid also injects it into
+ * every HTML page of a package: a page whose parent or opener chain already
+ * holds the runtime leaves it alone (frames nested in a launch page share the
+ * one runtime), and a page with none, such as a page of an opaque sandbox,
+ * gets one of its own. The player shows the progress the package reports in
+ * its `#scorm-status` element.
  */
 (function () {
   "use strict";
+
+  function runtimeOf(win) {
+    try { return win.__mawridScorm || null; } catch (e) { return null; } // a cross-origin window: not ours
+  }
+  function foundAbove(win) {
+    for (var hops = 0; win && hops < 10; hops++) {
+      if (runtimeOf(win)) return true;
+      var up = null;
+      try { up = win.parent !== win ? win.parent : win.opener; } catch (e) { up = null; }
+      win = up;
+    }
+    return false;
+  }
+  var self = window;
+  var above = false;
+  try { above = (self.parent !== self && foundAbove(self.parent)) || (!!self.opener && foundAbove(self.opener)); }
+  catch (e) { above = false; }
+  if (above) return;
+
+  // What the package reported, per runtime; the player shows the one last written to.
+  var status = { "1.2": {}, "2004": {} }, shown = null;
+  function report(version, name, value) {
+    var mine = status[version];
+    if (/(lesson_status|completion_status)$/.test(name)) mine.completion = value;
+    else if (name === "cmi.success_status") mine.success = value;
+    else if (name === "cmi.core.score.raw" || name === "cmi.score.raw") mine.score = value;
+    else if (name === "cmi.score.scaled" && !mine.raw) mine.scaled = String(Math.round(Number(value) * 100));
+    else return;
+    if (/score\.raw$/.test(name)) mine.raw = true;
+    shown = mine;
+    show();
+  }
+  function show() {
+    var el = document.getElementById("scorm-status");
+    if (!el || !shown) return;
+    var labels = {};
+    try { labels = JSON.parse(el.getAttribute("data-labels") || "{}"); } catch (e) { labels = {}; }
+    function word(v) { return (labels.values || {})[v] || v; }
+    var parts = [], score = shown.score || shown.scaled;
+    if (shown.completion) parts.push((labels.progress || "Progress") + ": " + word(shown.completion));
+    if (shown.success && shown.success !== "unknown") parts.push((labels.result || "Result") + ": " + word(shown.success));
+    if (score) parts.push((labels.score || "Score") + ": " + score);
+    el.textContent = parts.join(" · ");
+    el.setAttribute("data-completion", shown.completion || "");
+    el.setAttribute("data-score", score || "");
+  }
 
   function makeRuntime(version) {
     var scorm12 = version === "1.2";
@@ -142,6 +195,7 @@
       if (!known(name)) return fail(E.unknown, "false");
       if (isReadOnly(name)) return fail(E.readOnly, "false");
       data[name] = String(value);
+      report(version, name, String(value));
       var m = /^cmi\.(objectives|interactions|comments_from_learner)\.(\d+)\./.exec(name);
       if (m) {
         var count = "cmi." + m[1] + "._count";
@@ -172,6 +226,7 @@
     return api;
   }
 
+  window.__mawridScorm = status;
   if (!window.API) window.API = makeRuntime("1.2");
   if (!window.API_1484_11) window.API_1484_11 = makeRuntime("2004");
 })();
