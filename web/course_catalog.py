@@ -13,9 +13,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from repository.courses import Outline
 from repository.db import records
 from repository.db import tables as t
 from repository.domain import Actor, Community, Item
+from repository.errors import NotFound
 from repository.services.courses import Attribution, Course, attributions, load_course
 from repository.settings import Settings
 from web import catalog
@@ -26,9 +28,17 @@ def visible(item: Item, actor: Actor, today: date) -> bool:
 
 
 def readable_course(conn: Connection, item_id: str, actor: Actor, today: date, settings: Settings) -> Course:
-    """The course if this reader may see it; NotFound otherwise (hidden first, so nothing leaks)."""
-    catalog.readable_item(conn, item_id, actor, today, settings)
-    return load_course(conn, item_id)
+    """The course if this reader may see it; NotFound otherwise (hidden first, so nothing leaks).
+
+    An item typed "course" that has no outline yet (its package proposed none, or nobody built one)
+    reads as a course with an empty outline, so its course page shows its files instead of a 404."""
+    item = catalog.readable_item(conn, item_id, actor, today, settings)
+    try:
+        return load_course(conn, item_id)
+    except NotFound:
+        if item.type != "course":
+            raise
+        return Course(item, Outline(), edition=1, previous_edition=None, adapted_from=None)
 
 
 def visible_items(conn: Connection, ids: list[str], actor: Actor, today: date) -> dict[str, Item]:

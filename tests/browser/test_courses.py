@@ -20,6 +20,8 @@ from repository.services import courses
 from repository.services.files import add_file
 from repository.services.workflow import publish_item
 from tests.browser.conftest import Site, new_context, screenshot, serious_violations, sign_in
+from tests.factories import make_item
+from tests.ingest.builders import SCORM12, course
 from tests.oer.builders import canvas_cartridge, nested_package, probe_package
 from tests.oer.conftest import course_metadata, ingest, make_course
 
@@ -331,3 +333,23 @@ def test_a_librarian_builds_an_outline_with_the_keyboard_alone(site: Site, brows
     screenshot(page, "course-builder-keyboard-en")
     context.close()
 
+
+def test_a_course_item_whose_package_gives_no_outline_shows_its_course_page(site: Site, browser: Browser) -> None:
+    package = course(SCORM12, title="Empty organisation", lessons=[])  # an organisation without items
+    item = make_item(site.wiring, COLLECTION, "Course without an outline", type="course", files={"bare.zip": package})
+    ingest(site.wiring, item.id)
+    for lang in ("en", "ar"):
+        context = new_context(browser, lang)
+        page = context.new_page()
+        response = page.goto(f"{site.url}/items/{item.id}")
+        page.get_by_role("link", name="Study this course" if lang == "en" else "ادرس هذا المقرر").click()
+        expect(page.locator("h1")).to_contain_text("Course without an outline")
+        note = "gives no outline yet" if lang == "en" else "لا يقدّم هذا المقرر مخططًا بعد"
+        expect(page.locator("#outline-title + p")).to_contain_text(note)
+        files = page.locator("section[aria-labelledby=files-title]")
+        expect(files.get_by_role("link", name="bare.zip")).to_have_attribute(
+            "href", re.compile(r"^/items/.+/files/\d+/bare.zip$")
+        )
+        assert response is not None and response.status == 200
+        _whole_page(page, f"course-home-no-outline-{lang}")
+        context.close()

@@ -174,7 +174,7 @@ def course_home(request: Request, item_id: str) -> Response:
     with reading(wiring.engine) as conn:
         collection = records.load_collection(conn, item.collection_id)
         community = records.load_community(conn, collection.community_id)
-        lineage = editions(conn, item.id)
+        lineage = editions(conn, item.id) or [(course.edition, item.id)]  # a course with no outline has no row
         related = [i for i in (course.adapted_from, course.previous_edition) if i]
         shown = course_catalog.visible_items(conn, [i for _, i in lineage] + related, reader.actor, reader.today)
         credits = course_catalog.credits_for(conn, course, reader.actor, reader.today)
@@ -196,6 +196,7 @@ def course_home(request: Request, item_id: str) -> Response:
         "credits": credits,
         "files_open": reader.files_open,
         "is_public": item.is_public(reader.today),
+        "files": [(f, file_path(f)) for f in public_files],
         "formats": [f for f in FORMATS if f != "scorm" or original_package(item) is not None],
         "license_label": license_label(item.metadata.get("license")),
         "thumbnail": file_path(thumb) if thumb else None,

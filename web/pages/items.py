@@ -93,7 +93,7 @@ def landing_page(request: Request, item_id: str) -> Response:
     with reading(wiring.engine) as conn:
         collection = records.load_collection(conn, item.collection_id)
         community = records.load_community(conn, collection.community_id)
-        is_course = courses.is_course(conn, item.id)
+        is_course = item.type == "course" or courses.is_course(conn, item.id)
     files = file_views(item) if files_open else []
     originals = [f.ref for f in files]
     pdf = next((f for f in files if f.kind == "pdf"), None)
