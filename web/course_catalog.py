@@ -27,16 +27,22 @@ def visible(item: Item, actor: Actor, today: date) -> bool:
     return actor.is_staff or item.is_public(today)
 
 
+def has_course_files(item: Item) -> bool:
+    """An item typed "course" with files of its own: a course page can show them, outline or not."""
+    return item.type == "course" and bool(item.originals())
+
+
 def readable_course(conn: Connection, item_id: str, actor: Actor, today: date, settings: Settings) -> Course:
     """The course if this reader may see it; NotFound otherwise (hidden first, so nothing leaks).
 
-    An item typed "course" that has no outline yet (its package proposed none, or nobody built one)
-    reads as a course with an empty outline, so its course page shows its files instead of a 404."""
+    An item typed "course" with files but no outline yet (its package proposed none, or nobody built
+    one) reads as a course with an empty outline, so its course page shows its files instead of a 404;
+    one with no files at all has nothing to study."""
     item = catalog.readable_item(conn, item_id, actor, today, settings)
     try:
         return load_course(conn, item_id)
     except NotFound:
-        if item.type != "course":
+        if not has_course_files(item):
             raise
         return Course(item, Outline(), edition=1, previous_edition=None, adapted_from=None)
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
 import zipfile
+from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from repository.courses import Outline, Resource
 from repository.db.uow import reading
@@ -15,11 +19,14 @@ from repository.domain import Visibility
 from repository.services import courses
 from repository.services.files import add_file
 from repository.services.workflow import publish_item
+from repository.settings import Settings
 from tests.conftest import LIBRARIAN
 from tests.factories import make_item
-from tests.oer.builders import probe_package
+from tests.oer.builders import canvas_cartridge, probe_package
 from tests.oer.conftest import CC_BY, course_metadata, ingest, make_course
+from tests.web.conftest import sign_in
 from web import packages
+from web.app import create_app
 from web.wiring import Wiring
 
 EN = {"accept-language": "en"}
@@ -148,6 +155,95 @@ def test_package_pages_are_sandboxed_and_find_the_runtime(client: TestClient, wi
         assert client.get(f"/courses/{item_id}/package/{file_id}/{bad}").status_code == 404, bad
     other = make_course(wiring, collection)
     assert client.get(f"/courses/{other.id}/package/{file_id}/pages/998.html").status_code == 404
+
+
+PACKAGES = "http://packages.testserver"
+
+
+def test_on_the_package_origin_packages_share_one_origin_and_reach_nothing_of_the_site(
+    wiring: Wiring, collection: str
+) -> None:
+    settings = wiring.settings.model_copy(update={"package_origin": PACKAGES, "base_url": "http://testserver"})
+    app = create_app(dataclasses.replace(wiring, settings=settings), sync_index=False)
+    item_id, file_id = package_course(wiring, collection)
+    with TestClient(app, base_url="http://testserver") as site, TestClient(app, base_url=PACKAGES) as host:
+        sign_in(site, wiring)
+        # As if the browser sent the site's cookies to the package host too (it would, were it the same host).
+        host.headers["cookie"] = "; ".join(f"{name}={value}" for name, value in site.cookies.items())
+        assert "mawrid_session=" in host.headers["cookie"]
+        lesson = site.get(f"/courses/{item_id}/lessons/1", headers=EN)
+        assert f"frame-src 'self' {PACKAGES};" in lesson.headers["content-security-policy"]
+        frame = re.search(r'<iframe src="([^"]+)" title="[^"]*" sandbox="([^"]+)"', lesson.text)
+        assert frame and frame.group(2) == "allow-scripts allow-same-origin allow-forms allow-popups"
+        player = frame.group(1).replace("&amp;", "&")
+        assert player.startswith(f"{PACKAGES}/courses/{item_id}/player?")
+        page = parse_qs(urlsplit(player).query)["page"][0]
+        assert page == f"/courses/{item_id}/package/{file_id}/pages/998.html"
+        # The player: the runtime, then the package page framed below it; only the site may frame it.
+        played = host.get(player.removeprefix(PACKAGES))
+        assert played.status_code == 200 and "set-cookie" not in played.headers
+        assert "frame-ancestors 'self' http://testserver" in played.headers["content-security-policy"]
+        assert (
+            '<script src="/static/scorm-runtime.js?v=' in played.text
+            and f'<iframe id="package" src="{page}"' in played.text
+        )
+        # Package pages: one origin for the whole package (allow-same-origin), framed by the site alone.
+        served = host.get(page)
+        csp = served.headers["content-security-policy"]
+        assert csp.startswith("sandbox allow-scripts allow-same-origin allow-forms allow-popups;")
+        assert csp.endswith("frame-ancestors 'self' http://testserver") and "set-cookie" not in served.headers
+        assert host.get("/static/scorm-runtime.js").status_code == 200
+        # Nothing else answers there, signed in or not: no staff pages, no API, no sign-in, no site pages.
+        for path in ("/workspace", "/api/items", "/login", f"/courses/{item_id}", "/", "/static/site.js"):
+            assert host.get(path).status_code == 404, path
+        # The session cookie is dropped on the package host: a draft course's package is not served by it.
+        draft, draft_file = package_course(wiring, collection, published=False)
+        assert site.get(f"/courses/{draft}/package/{draft_file}/pages/998.html").status_code == 200  # staff
+        assert host.get(f"/courses/{draft}/package/{draft_file}/pages/998.html").status_code == 404
+        # A player frames a page of its own course's packages, nothing else.
+        for bad in (
+            "https://evil.example/",
+            f"/courses/{item_id}/../../workspace",
+            f"/courses/other/package/{file_id}/x",
+        ):
+            assert host.get(f"/courses/{item_id}/player", params={"page": bad}).status_code == 404, bad
+        # On the site's own host the package stays in the opaque sandbox, as without a package origin.
+        assert "allow-same-origin" not in site.get(page).headers["content-security-policy"]
+
+
+def test_the_package_origin_needs_a_host_of_its_own() -> None:
+    with pytest.raises(ValidationError, match="host name of its own"):  # cookies ignore ports
+        Settings(base_url="http://127.0.0.1:8000", package_origin="http://127.0.0.1:9000", _env_file=None)  # type: ignore[call-arg]
+    with pytest.raises(ValidationError, match="must be an origin"):
+        Settings(package_origin="http://packages.example.org/some/path", _env_file=None)  # type: ignore[call-arg]
+    assert Settings(package_origin="https://Packages.example.org/", _env_file=None).package_origin == (  # type: ignore[call-arg]
+        "https://Packages.example.org"
+    )
+
+
+def test_canvas_placeholders_become_paths_inside_the_cartridge(
+    client: TestClient, wiring: Wiring, collection: str
+) -> None:
+    item = courses.create_course(wiring.uow(), LIBRARIAN, collection, course_metadata("Canvas", "en"))
+    added = add_file(wiring.uow(), wiring.store, LIBRARIAN, item.id, io.BytesIO(canvas_cartridge()), "canvas.imscc")
+    outline = courses.outline_for_package(ingest(wiring, item.id))
+    assert outline is not None
+    courses.save_outline(wiring.uow(), LIBRARIAN, item.id, outline)
+    publish_item(wiring.uow(), LIBRARIAN, item.id)
+    page = client.get(f"/courses/{item.id}/package/{added.file.id}/pages/999.html").text
+    assert page.count('src="../web_resources/Course%20Files/logo.png') == 3
+    assert 'href="../wiki_content/second-page.html"' in page
+    assert 'href="$CANVAS_OBJECT_REFERENCE$/modules/m123"' in page  # nothing in the package to point it at
+    assert "IMS-CC-FILEBASE" not in page and "IMS_CC_FILEBASE" not in page
+
+
+def test_canvas_object_references_find_the_resource_page() -> None:
+    names = ["wiki_content/a.html", "g5/assignment.html", "g5/assignment.xml", "web_resources/x.png"]
+    html = b'<a href="$CANVAS_OBJECT_REFERENCE$/assignments/g5">A</a><a href="%24WIKI_REFERENCE%24/pages/a">B</a>'
+    out = packages.resolve_cc_links(html, "wiki_content/b.html", names)
+    assert out == b'<a href="../g5/assignment.html">A</a><a href="../wiki_content/a.html">B</a>'
+    top = packages.resolve_cc_links(b'<img src="$IMS-CC-FILEBASE$/x.png">', "index.html", names)
+    assert top == b'<img src="web_resources/x.png">'
 
 
 def test_staff_preview_unpublished_packages_through_a_signed_expiring_key(

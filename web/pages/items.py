@@ -22,7 +22,7 @@ from repository.db.uow import reading
 from repository.domain import Actor, FileRef, FileRole, Item, utcnow
 from repository.errors import NotFound
 from repository.services import courses
-from web import catalog
+from web import catalog, course_catalog
 from web.auth import current_actor, wiring_of
 from web.downloads import file_path, serve_file
 from web.pages import citations, linked_data
@@ -93,7 +93,7 @@ def landing_page(request: Request, item_id: str) -> Response:
     with reading(wiring.engine) as conn:
         collection = records.load_collection(conn, item.collection_id)
         community = records.load_community(conn, collection.community_id)
-        is_course = item.type == "course" or courses.is_course(conn, item.id)
+        is_course = course_catalog.has_course_files(item) or courses.is_course(conn, item.id)
     files = file_views(item) if files_open else []
     originals = [f.ref for f in files]
     pdf = next((f for f in files if f.kind == "pdf"), None)
