@@ -222,16 +222,22 @@ def test_the_demo_golf_course_plays_to_its_quiz(site: Site, browser: Browser, oe
         context.close()
 
 
-def test_canvas_placeholders_in_a_cartridge_page_point_into_the_package(site: Site, page: Page, oer: Courses) -> None:
-    page.goto(f"{site.url}/courses/{oer.canvas}/lessons/1")
-    content = _package(page)
-    for name in ("Raw placeholder", "Encoded placeholder", "Underscore placeholder"):
-        picture = content.get_by_role("img", name=name)
-        expect(picture).to_be_visible()
-        assert picture.evaluate("img => img.complete && img.naturalWidth") == 60, name
-    content.get_by_role("link", name="The second page").click()
-    expect(content.get_by_role("heading", name="Second page")).to_be_visible()
-    _whole_page(page, "course-lesson-canvas-en")
+def test_canvas_placeholders_in_a_cartridge_page_point_into_the_package(
+    site: Site, browser: Browser, oer: Courses
+) -> None:
+    for lang in ("en", "ar"):
+        context = new_context(browser, lang)
+        page = context.new_page()
+        page.goto(f"{site.url}/courses/{oer.canvas}/lessons/1")
+        content = _package(page)
+        for name in ("Raw placeholder", "Encoded placeholder", "Underscore placeholder"):
+            picture = content.get_by_role("img", name=name)
+            expect(picture).to_be_visible()
+            assert picture.evaluate("img => img.complete && img.naturalWidth") == 60, name
+        _whole_page(page, f"course-lesson-canvas-{lang}")
+        content.get_by_role("link", name="The second page").click()
+        expect(content.get_by_role("heading", name="Second page")).to_be_visible()
+        context.close()
 
 
 def test_an_arabic_course_reads_right_to_left_with_its_outline_mirrored(

@@ -7,7 +7,9 @@ import io
 import json
 import re
 import zipfile
-from urllib.parse import parse_qs, urlsplit
+from html import unescape
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -354,3 +356,25 @@ def test_open_course_listing_filters_by_faculty_level_and_language(
     links = atom.xpath("//a:entry/a:link[@rel='alternate']/@href", namespaces={"a": "http://www.w3.org/2005/Atom"})
     assert f"http://127.0.0.1:8000/courses/{second.id}" in links and not any(draft.id in h for h in links)
     assert "/courses" in client.get("/sitemap-pages.xml").text
+
+
+CANVAS_EXPORT = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "imscc" / "ally-workshop.imscc"
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CANVAS_EXPORT.is_file(), reason=f"no corpus at {CANVAS_EXPORT.parent.parent}")
+def test_a_real_canvas_export_shows_its_pictures(client: TestClient, wiring: Wiring, collection: str) -> None:
+    item = make_item(
+        wiring, collection, "Ally workshop", type="course", files={"ally.imscc": CANVAS_EXPORT.read_bytes()}
+    )
+    file_id = ingest(wiring, item.id).originals()[0].id
+    for page in ("wiki_content/what-is-ally.html", "wiki_content/ally-for-students.html"):
+        url = f"http://testserver/courses/{item.id}/package/{file_id}/{page}"
+        served = client.get(url)
+        assert served.status_code == 200 and "IMS-CC-FILEBASE" not in served.text
+        found = [unescape(src) for src in re.findall(r'<img[^>]+src="([^"]+)"', served.text)]
+        pictures = [src for src in found if "://" not in src]  # Canvas's own icons stay on Canvas (and CSP-blocked)
+        assert pictures and all(src.startswith("../web_resources/") for src in pictures), page
+        for src in pictures:
+            picture = client.get(urljoin(url, src))
+            assert picture.status_code == 200 and picture.headers["content-type"].startswith("image/"), src
