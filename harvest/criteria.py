@@ -17,22 +17,19 @@ from repository.domain import FileRole, Item, Status, Visibility
 
 LEARNING_TYPES = ("course", "lesson", "lecture_slides")
 OPEN_LICENCE_HOST = "creativecommons.org/"  # CC licences and the CC0 / public-domain marks
-_UNPUBLISHED = (Status.DRAFT.value, Status.REVIEW.value)
 
 _type: ColumnElement[str] = t.items.c.metadata["type"].as_string()
 _oer: ColumnElement[str] = t.items.c.metadata["oer"].as_string()
 _licence_uri: ColumnElement[str] = t.items.c.metadata[("license", "uri")].as_string()
 
 
-# A draft or an item under review that was never withdrawn has never been public: harvesters
-# never hear of it. Once withdrawn (the only way out of publication besides deletion), a record
-# stays visible as a deleted header whatever its state, so harvesters learn it is gone. Only SQL
-# needs this rule: single records are looked up through it too.
+# Only an item that was once public (published with public visibility: `Item.was_public`) is
+# harvestable; once it leaves publication it stays visible as a deleted header whatever its
+# state, so harvesters learn it is gone. Drafts deleted unpublished and items restricted from the
+# start were never public: harvesters never hear of them. Only SQL needs this rule: single
+# records are looked up through it too.
 def harvestable_sql() -> ColumnElement[bool]:
-    withdrawn_before = exists(
-        select(t.versions.c.number).where(t.versions.c.item_id == t.items.c.id, t.versions.c.action == "withdraw")
-    )
-    return or_(t.items.c.status.not_in(_UNPUBLISHED), withdrawn_before)
+    return t.items.c.first_published.is_not(None)
 
 
 # Courses, lessons, lecture slides, and anything described with OER metadata.

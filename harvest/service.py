@@ -9,8 +9,8 @@ harvest stay a consistent snapshot while records change.
 
 What a harvester sees of an item: published public items (embargoed ones
 too, without their files) as full records; deleted, withdrawn, restricted
-items and withdrawn-then-reworked drafts as headers with status="deleted"
-(persistent tombstones); drafts that were never public, not at all.
+items that were once public (withdrawn-then-reworked drafts too) as headers with status="deleted"
+(persistent tombstones); items that were never public (drafts, items restricted from the start), not at all.
 """
 
 from __future__ import annotations

@@ -143,6 +143,12 @@ class Item:
     embargo_until: date | None = None
     suggestions: Metadata = field(default_factory=dict)  # what extractors proposed
     files: list[FileRef] = field(default_factory=list)
+    first_published: datetime | None = None  # when it first became public; None: never was
+
+    @property
+    def was_public(self) -> bool:
+        """Whether readers and harvesters ever saw it: only then does its going leave a tombstone."""
+        return self.first_published is not None
 
     @property
     def title(self) -> str:

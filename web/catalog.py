@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import reading
-from repository.domain import Actor, Collection, Community, Item, Status, Visibility
+from repository.domain import Actor, Collection, Community, Item, Status
 from repository.errors import Gone, NotFound
 from repository.settings import Settings
 
@@ -51,7 +51,7 @@ def readable_item(conn: Connection, item_id: str, actor: Actor, today: date, set
         return item
     if settings.embargoed_metadata_searchable and item.metadata_is_public(today):
         return item
-    if item.visibility is Visibility.PUBLIC and item.status in (Status.WITHDRAWN, Status.DELETED):
+    if item.was_public and item.status in (Status.WITHDRAWN, Status.DELETED):
         raise Gone(f"item {item_id} has been withdrawn from the repository")
     raise NotFound(f"no item {item_id!r}")
 

@@ -37,6 +37,7 @@ def item_from_row(row: Row[Any], files: list[FileRef] | None = None) -> Item:
         embargo_until=row.embargo_until,
         suggestions=row.suggestions or {},
         files=files or [],
+        first_published=row.first_published,
     )
 
 
@@ -91,7 +92,14 @@ def item_exists(conn: Connection, item_id: str) -> bool:
     return conn.execute(select(t.items.c.id).where(t.items.c.id == item_id)).first() is not None
 
 
+def _note_first_publication(item: Item) -> None:
+    # Here, where every write of an item passes, so no path to publication can skip the mark.
+    if item.first_published is None and item.metadata_is_public(item.datestamp.date()):
+        item.first_published = item.datestamp
+
+
 def insert_item(conn: Connection, item: Item) -> None:
+    _note_first_publication(item)
     conn.execute(
         insert(t.items).values(
             id=item.id,
@@ -105,12 +113,14 @@ def insert_item(conn: Connection, item: Item) -> None:
             datestamp=item.datestamp,
             version=item.version,
             indexed_version=0,
+            first_published=item.first_published,
         )
     )
 
 
 def save_item(conn: Connection, item: Item) -> None:
     """Write an item's mutable columns; bumping `version` marks it for re-indexing."""
+    _note_first_publication(item)
     conn.execute(
         update(t.items)
         .where(t.items.c.id == item.id)
@@ -123,6 +133,7 @@ def save_item(conn: Connection, item: Item) -> None:
             suggestions=item.suggestions,
             datestamp=item.datestamp,
             version=item.version,
+            first_published=item.first_published,
         )
     )
 

@@ -67,6 +67,9 @@ items = Table(
     # The search index outbox: a record is behind while indexed_version < version.
     Column("version", Integer, nullable=False, default=1),
     Column("indexed_version", Integer, nullable=False, default=0),
+    # Set the first time the item is saved published and public; never cleared. Only an item that
+    # was once public leaves a tombstone (OAI deleted header, 410) when it goes; others just vanish.
+    Column("first_published", DateTime, nullable=True),
     Index("ix_items_datestamp_id", "datestamp", "id"),
 )
 # The outbox: only items the index lags behind, so the sync loop's poll stays cheap at any size.
@@ -137,6 +140,17 @@ api_tokens = Table(
     Column("token_hash", String(64), nullable=False, unique=True),  # sha256 of the secret
     Column("created", DateTime, nullable=False),
     Column("last_used", DateTime, nullable=True),
+)
+
+# Signed-in sessions, so they can be revoked: the cookie carries a random id, the table only its
+# sha256, so a copy of the database cannot be replayed as cookies.
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created", DateTime, nullable=False),
+    Column("last_seen", DateTime, nullable=False),
 )
 
 ingest_jobs = Table(

@@ -19,9 +19,10 @@ from oaipmh.metadata import MetadataRegistry, oai_dc_reader
 from oaipmh_scythe import Scythe
 from oaipmh_scythe.config import HTTPConfig
 from sickle import Sickle
+from sickle.oaiexceptions import IdDoesNotExist
 
 from repository.domain import Visibility, utcnow
-from repository.services.workflow import delete_item, withdraw_item
+from repository.services.workflow import delete_item, set_visibility, withdraw_item
 from tests.conftest import LIBRARIAN
 from tests.factories import make_item
 from tests.harvest.conftest import BASE_URL, oai_id
@@ -44,6 +45,7 @@ class Repository:
     endpoint: str
     public: set[str]  # records harvesters must receive with metadata
     gone: set[str]  # records they must receive as deleted headers
+    never: set[str]  # records never public: harvesters must not hear of them at all
     titles: dict[str, str]
 
 
@@ -60,14 +62,20 @@ def repository(oai_wiring: Wiring, collection: str) -> Iterator[Repository]:
         item = make_item(oai_wiring, collection, f"Leaving {n}")
         (delete_item if n else withdraw_item)(oai_wiring.uow(), LIBRARIAN, item.id)
         gone.add(oai_id(item))
-    gone.add(oai_id(make_item(oai_wiring, collection, "Restricted", visibility=Visibility.RESTRICTED)))
-    make_item(oai_wiring, collection, "Draft", published=False)
+    restricted = make_item(oai_wiring, collection, "Restricted after publication")
+    set_visibility(oai_wiring.uow(), LIBRARIAN, restricted.id, Visibility.RESTRICTED)
+    gone.add(oai_id(restricted))
+    never = {oai_id(make_item(oai_wiring, collection, "Restricted from the start", visibility=Visibility.RESTRICTED))}
+    deleted_draft = make_item(oai_wiring, collection, "Deleted draft", published=False)
+    delete_item(oai_wiring.uow(), LIBRARIAN, deleted_draft.id)
+    never.add(oai_id(deleted_draft))
+    never.add(oai_id(make_item(oai_wiring, collection, "Draft", published=False)))
     # A harvest is a snapshot of the past second: start it once the records made now are history.
     last = utcnow()
     while utcnow() <= last:
         time.sleep(0.05)
     with served(create_app(oai_wiring)) as base:
-        yield Repository(f"{base}/oai", set(public), gone, public)
+        yield Repository(f"{base}/oai", set(public), gone, never, public)
 
 
 def assert_complete(received: list[str], deleted: list[str], repository: Repository) -> None:
@@ -75,6 +83,7 @@ def assert_complete(received: list[str], deleted: list[str], repository: Reposit
     assert not repeated, f"delivered more than once: {repeated}"
     assert set(received) == repository.public | repository.gone
     assert set(deleted) == repository.gone
+    assert not set(received) & repository.never
 
 
 def test_sickle_harvests_every_record_exactly_once_by_get(repository: Repository) -> None:
@@ -93,6 +102,17 @@ def test_sickle_harvests_every_record_exactly_once_by_get(repository: Repository
     headers = list(sickle.ListIdentifiers(metadataPrefix="mods", ignore_deleted=False))
     assert sorted(h.identifier for h in headers) == sorted(received)
     assert {s.setSpec for s in sickle.ListSets()} >= {"media", "media:journalism", "oer", "openaccess"}
+
+
+def test_sickle_never_hears_of_items_that_were_never_public(repository: Repository) -> None:
+    sickle = Sickle(repository.endpoint, max_retries=0)
+    listed = {h.identifier for h in sickle.ListIdentifiers(metadataPrefix="oai_dc", ignore_deleted=False)}
+    assert listed == repository.public | repository.gone and not listed & repository.never
+    for identifier in repository.never:  # a deleted draft, a restricted-from-the-start item, a draft
+        with pytest.raises(IdDoesNotExist):
+            sickle.GetRecord(identifier=identifier, metadataPrefix="oai_dc")
+    for identifier in repository.gone:  # once public: a persistent deleted header
+        assert sickle.GetRecord(identifier=identifier, metadataPrefix="oai_dc").header.deleted
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])

@@ -182,19 +182,24 @@ def test_list_records_has_full_records_tombstones_and_no_drafts(oai_wiring: Wiri
     public = make_item(oai_wiring, collection, "Public", files=files)
     embargoed = make_item(oai_wiring, collection, "Embargoed", files=files)
     set_embargo(oai_wiring.uow(), LIBRARIAN, embargoed.id, date(2999, 1, 1))
-    restricted = make_item(oai_wiring, collection, "Restricted", visibility=Visibility.RESTRICTED)
+    restricted = make_item(oai_wiring, collection, "Restricted")
+    set_visibility(oai_wiring.uow(), LIBRARIAN, restricted.id, Visibility.RESTRICTED)
     withdrawn = make_item(oai_wiring, collection, "Withdrawn")
     withdraw_item(oai_wiring.uow(), LIBRARIAN, withdrawn.id)
     removed = make_item(oai_wiring, collection, "Deleted")
     delete_item(oai_wiring.uow(), LIBRARIAN, removed.id)
     draft = make_item(oai_wiring, collection, "Draft", published=False)
+    never_public = make_item(oai_wiring, collection, "Restricted from the start", visibility=Visibility.RESTRICTED)
+    deleted_draft = make_item(oai_wiring, collection, "Deleted draft", published=False)
+    delete_item(oai_wiring.uow(), LIBRARIAN, deleted_draft.id)
 
     headers = harvest(ask, "ListRecords", metadataPrefix="oai_dc")
     assert sorted(identifiers(headers)) == sorted(
         oai_id(i) for i in (public, embargoed, restricted, withdrawn, removed)
     )
     assert deleted(headers) == {oai_id(i) for i in (restricted, withdrawn, removed)}
-    assert oai_id(draft) not in identifiers(headers)
+    for hidden in (draft, never_public, deleted_draft):
+        assert oai_id(hidden) not in identifiers(headers)
     records = {text(h, "oai:identifier"): h.getparent() for h in headers}
     for item in (restricted, withdrawn, removed):
         assert records[oai_id(item)].find("oai:metadata", NS) is None

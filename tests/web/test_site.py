@@ -13,7 +13,7 @@ from indexer.sync import sync
 from repository.db import records
 from repository.db.uow import reading
 from repository.domain import Item, Visibility
-from repository.services.workflow import set_embargo, withdraw_item
+from repository.services.workflow import delete_item, set_embargo, withdraw_item
 from tests.conftest import LIBRARIAN
 from tests.factories import make_item
 from web.wiring import Wiring
@@ -153,6 +153,21 @@ def test_hidden_items_and_their_files_answer_404_to_readers_but_not_to_staff(
     download = client.get(f"/items/{draft.id}/files/{load(wiring, draft.id).files[0].id}/d.pdf")
     assert download.status_code == 200 and download.content == PDF
     assert download.headers["cache-control"] == "private, no-store"
+
+
+def test_only_items_once_public_leave_a_410_tombstone(client: TestClient, wiring: Wiring, collection: str) -> None:
+    deleted_draft = make_item(wiring, collection, "Draft thrown away", published=False, files={"d.pdf": PDF})
+    never_public = make_item(wiring, collection, "Staff-only memo", visibility=Visibility.RESTRICTED)
+    was_public = make_item(wiring, collection, "Public then deleted", files={"p.pdf": PDF})
+    for item in (deleted_draft, never_public, was_public):
+        delete_item(wiring.uow(), LIBRARIAN, item.id)
+    for item, status in ((deleted_draft, 404), (never_public, 404), (was_public, 410)):
+        for path in (f"/items/{item.id}", f"/api/items/{item.id}"):
+            response = client.get(path, headers={"accept-language": "en"})
+            assert response.status_code == status, path
+            assert ("has been withdrawn" in response.text) == (status == 410)
+    ref = load(wiring, deleted_draft.id).files[0]
+    assert client.get(f"/items/{deleted_draft.id}/files/{ref.id}/{ref.name}").status_code == 404
 
 
 def test_downloads_honour_ranges_etags_and_original_names(client: TestClient, wiring: Wiring, collection: str) -> None:
