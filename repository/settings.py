@@ -8,6 +8,7 @@ one place that turns these settings into engines and adapters.
 from __future__ import annotations
 
 import secrets
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -35,6 +36,11 @@ class Settings(BaseSettings):
     # (see web/packages.py). Unset, packages run in an opaque sandbox on the site's own origin.
     package_origin: str | None = None
     secret_key: SecretStr | None = None
+    session_lifetime_hours: float = Field(default=12, gt=0)  # from sign-in, however active
+    session_idle_minutes: float = Field(default=120, gt=0)  # without a request
+    # Comma-separated addresses or networks of the reverse proxies whose X-Forwarded-For is
+    # believed; none by default, so a client cannot choose the address it is throttled under.
+    trusted_proxies: str = ""
     max_upload_bytes: int = Field(default=4 * 1024**3, gt=0)
     admin_email: str = "repository@qou.edu"
     repository_name: str = "Mawrid — Al-Quds Open University Repository"
@@ -61,6 +67,10 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'mawrid.sqlite3').resolve()}"
+
+    @property
+    def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
+        return [ip_network(part.strip(), strict=False) for part in self.trusted_proxies.split(",") if part.strip()]
 
     @property
     def objects_dir(self) -> Path:

@@ -19,14 +19,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(app: Any, port: int | None = None, lifespan: Literal["on", "off"] = "off") -> Iterator[str]:
+def served(app: Any, port: int | None = None, lifespan: Literal["on", "off"] = "off", **options: Any) -> Iterator[str]:
     """Yield the base URL (http://127.0.0.1:PORT) while `app` is served.
 
     `lifespan="off"` (the default) skips the app's background work, such as
-    the index sync loop; pass "on" to serve it as `mawrid serve` does.
+    the index sync loop; pass "on" to serve it as `mawrid serve` does. `options` go to
+    uvicorn.Config (`web.app.SERVER_OPTIONS` for exactly what `mawrid serve` runs).
     """
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan, **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -39,6 +39,9 @@ from web.wiring import Wiring, wire
 
 SYNC_SECONDS = 3.0  # how soon a change made by a worker or another process reaches search
 FORM_OVERHEAD = 1024 * 1024  # multipart boundaries and the metadata fields beside an upload
+# How `mawrid serve` runs uvicorn. Without proxy_headers=False uvicorn believes X-Forwarded-For from
+# 127.0.0.1 on its own; the app reads it only from MAWRID_TRUSTED_PROXIES (`auth.client_address`).
+SERVER_OPTIONS = {"proxy_headers": False}
 API_DESCRIPTION = """JSON API of Mawrid. Reading public items needs no authentication; changes need an API
 token created in the workspace, sent as `Authorization: Bearer <token>`. Errors are `application/problem+json`
 (RFC 9457). Large files can be uploaded resumably with the tus 1.0 protocol at `/api/uploads`."""
@@ -78,7 +81,7 @@ def create_app(wiring: Wiring | None = None, *, sync_index: bool = True) -> Fast
         SessionMiddleware,
         secret_key=wiring.settings.secret(),
         session_cookie=auth.SESSION_COOKIE,
-        max_age=auth.SESSION_SECONDS,
+        max_age=int(wiring.settings.session_lifetime_hours * 3600),
         same_site="lax",
         https_only=wiring.settings.base_url.startswith("https://"),
     )

@@ -1,8 +1,11 @@
 """Who is asking: staff signed in with a session cookie, or an API client with a Bearer token.
 
 Sessions live in a signed, HttpOnly, SameSite=Lax cookie (Starlette's
-SessionMiddleware over itsdangerous, keyed by `settings.secret()`); they hold
-the user id and the CSRF token, nothing else. Every state-changing form
+SessionMiddleware over itsdangerous, keyed by `settings.secret()`); it holds
+the secret of a server-side session record (`users.start_session`) and the
+CSRF token, nothing else, so a copied cookie stops working once the session is
+revoked (sign-out, password change, disabled account) or expires (absolute
+lifetime, idle timeout). Every state-changing form
 carries that token, and script calls made with the session cookie send it
 as `X-CSRF-Token`; Bearer-token calls need none (a browser never adds them
 on its own). Failed sign-ins are throttled per address and per account.
@@ -11,20 +14,24 @@ on its own). Failed sign-ins are throttled per address and per account.
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
+from datetime import timedelta
+from ipaddress import IPv4Network, IPv6Network, ip_address
 
 from fastapi import Request
 
-from repository.domain import ANONYMOUS, Actor, Role, User
-from repository.errors import Forbidden, MawridError, NotFound, Unauthorized
+from repository.domain import ANONYMOUS, Actor, Role, User, utcnow
+from repository.errors import Forbidden, MawridError, Unauthorized
 from repository.services import users
 from web.wiring import Wiring
 
 SESSION_COOKIE = "mawrid_session"
-SESSION_SECONDS = 12 * 3600
+SESSION_KEY = "sid"  # the cookie's entry holding the session secret
 
 
 class TooManyAttempts(MawridError):
@@ -48,10 +55,17 @@ def current_user(request: Request) -> User | None:
     if auth.lower().startswith("bearer "):
         user = users.user_for_token(wiring_of(request).uow(), auth[7:].strip())  # raises Unauthorized
         request.state.via_token = True
-    elif "session" in request.scope and "user_id" in request.session:
+    elif "session" in request.scope and SESSION_KEY in request.session:
+        settings = wiring_of(request).settings
         try:
-            user = users.get_user(wiring_of(request).uow(), int(request.session["user_id"]))
-        except NotFound:  # deleted or deactivated since signing in
+            user = users.user_for_session(
+                wiring_of(request).uow(),
+                str(request.session[SESSION_KEY]),
+                utcnow(),
+                lifetime=timedelta(hours=settings.session_lifetime_hours),
+                idle=timedelta(minutes=settings.session_idle_minutes),
+            )
+        except Unauthorized:  # signed out elsewhere, revoked, expired, or the account disabled
             request.session.clear()
     request.state.user = user
     return user
@@ -78,12 +92,16 @@ def require_admin(request: Request) -> User:
 
 def sign_in(request: Request, user: User) -> None:
     request.session.clear()  # a fresh session on sign-in defeats session fixation
-    request.session["user_id"] = user.id
+    lifetime = timedelta(hours=wiring_of(request).settings.session_lifetime_hours)
+    request.session[SESSION_KEY] = users.start_session(wiring_of(request).uow(), user.id, utcnow(), lifetime)
     request.session["csrf"] = secrets.token_urlsafe(32)
     request.state.user = user
 
 
 def sign_out(request: Request) -> None:
+    """End the session on the server too: a copy of the cookie must not outlive the sign-out."""
+    if SESSION_KEY in request.session:
+        users.end_session(wiring_of(request).uow(), str(request.session[SESSION_KEY]))
     request.session.clear()
 
 
@@ -100,7 +118,7 @@ async def check_csrf(request: Request) -> None:
         return
     if request.headers.get("authorization", "").lower().startswith("bearer "):
         return
-    if request.url.path.startswith("/api") and "user_id" not in request.session:
+    if request.url.path.startswith("/api") and SESSION_KEY not in request.session:
         return  # no session to ride on: the API answers 401 to an anonymous change
     sent = request.headers.get("x-csrf-token")
     if sent is None and request.headers.get("content-type", "").startswith(
@@ -121,35 +139,96 @@ def take_flashes(request: Request) -> list[list[str]]:
     return list(request.session.pop("flash", []) or [])
 
 
-class LoginThrottle:
-    """At most `limit` failed sign-ins per `window` seconds for one address or one account.
+def client_address(request: Request) -> str:
+    """The address a request came from: the peer, or, when the peer is a trusted proxy
+    (MAWRID_TRUSTED_PROXIES), the nearest X-Forwarded-For entry that is not one. Without trusted
+    proxies the header is ignored: any client can write it, and would pick its own throttle key.
+    """
+    peer = request.client.host if request.client else "-"
+    trusted = wiring_of(request).settings.trusted_proxy_networks
+    if not _within(peer, trusted):
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",") if h.strip()]
+    for hop in reversed(hops):  # each proxy appends the address it saw: read from our side outwards
+        if not _within(hop, trusted):
+            return hop
+    return peer
 
-    Kept in memory: each server process throttles on its own, which bounds an
-    attacker to `limit × processes` guesses per window.
+
+def _within(address: str, networks: list[IPv4Network | IPv6Network]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+class LoginThrottle:
+    """Failed sign-ins, counted separately per client address and per account.
+
+    An address may fail `address_limit` times per `window` seconds, whichever accounts it tries,
+    which bounds guessing across many accounts; signing in successfully does not reset it, or an
+    attacker could clear it with an account of their own. An account may fail `account_free`
+    times; after that each attempt must wait `base_delay × 2^(failures beyond the free ones)`
+    seconds after the last failure, capped at `max_delay`: guessing slows to a crawl, while the
+    right password still gets in once the wait is over, so an attacker cannot lock the owner out
+    for good. A success forgets only that account's failures, as does `window` without any.
+
+    Kept in memory: each server process throttles on its own, which bounds an attacker to
+    `limit × processes` guesses per window. The clock is passed in for tests.
     """
 
-    def __init__(self, limit: int = 5, window: float = 900.0) -> None:
-        self.limit, self.window = limit, window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+    def __init__(
+        self,
+        address_limit: int = 20,
+        window: float = 900.0,
+        account_free: int = 5,
+        base_delay: float = 1.0,
+        max_delay: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.address_limit, self.window, self.clock = address_limit, window, clock
+        self.account_free, self.base_delay, self.max_delay = account_free, base_delay, max_delay
+        self._by_address: dict[str, deque[float]] = defaultdict(deque)
+        self._by_account: dict[str, tuple[int, float]] = {}  # failures, time of the last
         self._lock = threading.Lock()
 
-    def check(self, *keys: str) -> None:
-        now = time.monotonic()
+    def check(self, address: str, account: str) -> None:
+        """Raise TooManyAttempts (with the seconds to wait) if either may not try now."""
+        now = self.clock()
         with self._lock:
-            for key in keys:
-                times = self._failures[key]
-                while times and times[0] <= now - self.window:
-                    times.popleft()
-                if len(times) >= self.limit:
-                    wait = int(times[0] + self.window - now) + 1
-                    raise TooManyAttempts("too many failed sign-ins; wait before trying again", wait)
+            times = self._by_address[address]
+            while times and times[0] <= now - self.window:
+                times.popleft()
+            waits = [times[0] + self.window - now] if len(times) >= self.address_limit else []
+            failures, last = self._account(account, now)
+            waits.append(last + self.delay(failures) - now)
+        wait = max(waits)
+        if wait > 0:
+            raise TooManyAttempts("too many failed sign-ins; wait before trying again", math.ceil(wait))
 
-    def failed(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures[key].append(time.monotonic())
+    def delay(self, failures: int) -> float:
+        """Seconds an account must wait after its last failure, having failed `failures` times."""
+        if failures < self.account_free:
+            return 0.0
+        return float(min(self.base_delay * 2 ** (failures - self.account_free), self.max_delay))
 
-    def succeeded(self, *keys: str) -> None:
+    def failed(self, address: str, account: str) -> None:
+        now = self.clock()
         with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+            self._by_address[address].append(now)
+            failures, _ = self._account(account, now)
+            self._by_account[account] = (failures + 1, now)
+            if len(self._by_account) > 10_000:  # forget stale accounts so made-up names cannot fill memory
+                self._by_account = {k: v for k, v in self._by_account.items() if v[1] > now - self.window}
+                self._by_address = defaultdict(deque, {k: v for k, v in self._by_address.items() if v})
+
+    def succeeded(self, account: str) -> None:
+        with self._lock:
+            self._by_account.pop(account, None)
+
+    def _account(self, account: str, now: float) -> tuple[int, float]:
+        failures, last = self._by_account.get(account, (0, now))
+        if last <= now - self.window - self.delay(failures):  # quiet for a whole window since it could retry
+            return 0, now
+        return failures, last

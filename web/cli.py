@@ -292,9 +292,23 @@ def user_add(
 def user_passwd(
     email: str, password: Annotated[str | None, typer.Option(help="New password (asked when not given).")] = None
 ) -> None:
-    """Change a staff account's password."""
+    """Change a staff account's password (signing it out everywhere)."""
     users.set_password(wiring().uow(), email, password or _ask_password())
-    out.print(f"password of {email} changed")
+    out.print(f"password of {email} changed; its sessions were ended")
+
+
+@user_app.command("disable")
+def user_disable(email: str) -> None:
+    """Disable a staff account: its sessions end and its API tokens are deleted."""
+    users.set_active(wiring().uow(), email, False)
+    out.print(f"{email} disabled; its sessions and API tokens were revoked")
+
+
+@user_app.command("enable")
+def user_enable(email: str) -> None:
+    """Enable a disabled staff account again (it needs new API tokens)."""
+    users.set_active(wiring().uow(), email, True)
+    out.print(f"{email} enabled")
 
 
 @user_app.command("token")
@@ -467,7 +481,7 @@ def serve(
     """Serve the site, the API and /oai, with ingest workers and index sync (migrating the schema first)."""
     import uvicorn
 
-    from web.app import create_app
+    from web.app import SERVER_OPTIONS, create_app
     from web.housekeeping import Housekeeping
     from web.workers import start_workers
 
@@ -476,7 +490,7 @@ def serve(
     pool = start_workers(w, workers)
     upkeep = Housekeeping(w).start()
     try:
-        uvicorn.run(create_app(w), host=host, port=port, log_level="info", proxy_headers=True)
+        uvicorn.run(create_app(w), host=host, port=port, log_level="info", **SERVER_OPTIONS)
     finally:
         upkeep.stop()
         pool.stop()

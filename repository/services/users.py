@@ -1,10 +1,18 @@
-"""Staff accounts (administrators, librarians) and their API tokens. Readers are anonymous."""
+"""Staff accounts (administrators, librarians), their sign-in sessions and API tokens. Readers are anonymous.
+
+A session is a row keyed by the sha256 of a random secret that only the
+browser's cookie holds, so it can be revoked: signing out ends one, and a
+password change or disabling the account ends them all (disabling also
+deletes the account's API tokens). A session ends by itself after an absolute
+lifetime from sign-in and after an idle time without requests.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -17,6 +25,8 @@ from repository.domain import Role, User, utcnow
 from repository.errors import Conflict, InvalidInput, NotFound, Unauthorized
 
 HASHER = PasswordHasher()
+# last_seen is written at most this often: a write per request would queue every page behind the writers' lock.
+SESSION_TOUCH = timedelta(minutes=1)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 MIN_PASSWORD = 10
 
@@ -53,14 +63,30 @@ def add_user(uow: UnitOfWork, email: str, password: str, role: Role, name: str =
     return User(id=user_id, email=email, name=name, role=role)
 
 
+def _user_id(uow: UnitOfWork, email: str) -> int:
+    found = uow.conn.execute(select(t.users.c.id).where(t.users.c.email == email.strip().lower())).scalar()
+    if found is None:
+        raise NotFound(f"no user {email}")
+    return int(found)
+
+
 def set_password(uow: UnitOfWork, email: str, password: str) -> None:
+    """Change the password and sign the account out everywhere; raises NotFound, InvalidInput."""
     _check_password(password)
     with uow:
-        done = uow.conn.execute(
-            update(t.users).where(t.users.c.email == email.strip().lower()).values(password_hash=HASHER.hash(password))
-        )
-        if done.rowcount == 0:
-            raise NotFound(f"no user {email}")
+        user_id = _user_id(uow, email)
+        uow.conn.execute(update(t.users).where(t.users.c.id == user_id).values(password_hash=HASHER.hash(password)))
+        uow.conn.execute(delete(t.user_sessions).where(t.user_sessions.c.user_id == user_id))
+
+
+def set_active(uow: UnitOfWork, email: str, active: bool) -> None:
+    """Enable or disable an account; disabling ends its sessions and deletes its API tokens."""
+    with uow:
+        user_id = _user_id(uow, email)
+        uow.conn.execute(update(t.users).where(t.users.c.id == user_id).values(active=active))
+        if not active:
+            uow.conn.execute(delete(t.user_sessions).where(t.user_sessions.c.user_id == user_id))
+            uow.conn.execute(delete(t.api_tokens).where(t.api_tokens.c.user_id == user_id))
 
 
 def authenticate(uow: UnitOfWork, email: str, password: str) -> User:
@@ -86,6 +112,45 @@ def get_user(uow: UnitOfWork, user_id: int) -> User:
     if row is None or not row.active:
         raise NotFound(f"no user {user_id}")
     return _user(row)
+
+
+def start_session(uow: UnitOfWork, user_id: int, now: datetime, lifetime: timedelta) -> str:
+    """A new session for the user; the secret returned is the cookie's, only its hash is kept.
+
+    Sessions past their lifetime are swept here, so abandoned ones do not pile up.
+    """
+    secret = secrets.token_urlsafe(32)
+    with uow:
+        uow.conn.execute(delete(t.user_sessions).where(t.user_sessions.c.created <= now - lifetime))
+        uow.conn.execute(
+            insert(t.user_sessions).values(id_hash=_token_hash(secret), user_id=user_id, created=now, last_seen=now)
+        )
+    return secret
+
+
+def user_for_session(uow: UnitOfWork, secret: str, now: datetime, lifetime: timedelta, idle: timedelta) -> User:
+    """The active user of a live session, noting the request; raises Unauthorized when it has ended."""
+    id_hash = _token_hash(secret)
+    with reading(uow.engine) as conn:
+        row = conn.execute(
+            select(t.users, t.user_sessions.c.created.label("signed_in"), t.user_sessions.c.last_seen)
+            .join(t.user_sessions, t.user_sessions.c.user_id == t.users.c.id)
+            .where(t.user_sessions.c.id_hash == id_hash)
+        ).first()
+    if row is None or not row.active:
+        raise Unauthorized("the session has ended; sign in again")
+    if now >= row.signed_in + lifetime or now >= row.last_seen + idle:
+        end_session(uow, secret)
+        raise Unauthorized("the session has expired; sign in again")
+    if now >= row.last_seen + SESSION_TOUCH:
+        with uow:
+            uow.conn.execute(update(t.user_sessions).where(t.user_sessions.c.id_hash == id_hash).values(last_seen=now))
+    return _user(row)
+
+
+def end_session(uow: UnitOfWork, secret: str) -> None:
+    with uow:
+        uow.conn.execute(delete(t.user_sessions).where(t.user_sessions.c.id_hash == _token_hash(secret)))
 
 
 def list_users(uow: UnitOfWork) -> list[User]:

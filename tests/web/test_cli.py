@@ -76,6 +76,21 @@ def test_init_creates_faculties_and_an_administrator(env: dict[str, str]) -> Non
     assert "created" not in mawrid(env, "init").stdout  # a second init changes nothing
 
 
+def test_user_disable_revokes_sessions_and_tokens(env: dict[str, str]) -> None:
+    mawrid(env, "init")
+    mawrid(env, "user", "add", "amal@qou.edu", "--password", "a long enough password")
+    token = mawrid(env, "user", "token", "amal@qou.edu").stdout.strip()
+    assert token.startswith("mwr_")
+    assert "revoked" in mawrid(env, "user", "disable", "amal@qou.edu").stdout
+    settings = Settings(data_dir=Path(env["MAWRID_DATA_DIR"]), _env_file=None)  # type: ignore[call-arg]
+    engine = make_engine(settings.resolved_database_url)
+    with reading(engine) as conn:
+        assert conn.execute(select(func.count()).select_from(t.api_tokens)).scalar_one() == 0
+        assert conn.execute(select(t.users.c.active).where(t.users.c.email == "amal@qou.edu")).scalar_one() is False
+    engine.dispose()
+    assert mawrid(env, "user", "disable", "nobody@qou.edu", check=False).returncode == 3
+
+
 def test_config_masks_secrets(env: dict[str, str]) -> None:
     env = {**env, "MAWRID_DATABASE_URL": "postgresql+psycopg://mawrid:hunter2@db.example:5432/mawrid"}
     proc = mawrid(env, "config")

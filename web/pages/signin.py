@@ -32,16 +32,16 @@ def login(
     request: Request, email: str = Form(""), password: str = Form(""), next: str = Form("/workspace")
 ) -> Response:
     throttle: auth.LoginThrottle = request.app.state.login_throttle
-    keys = (f"ip:{request.client.host if request.client else '-'}", f"email:{email.strip().lower()}")
-    throttle.check(*keys)
+    address, account = auth.client_address(request), email.strip().lower()
+    throttle.check(address, account)
     try:
         user = users.authenticate(auth.wiring_of(request).uow(), email, password)
     except Unauthorized:
-        throttle.failed(*keys)
+        throttle.failed(address, account)
         return render(
             request, "login.html", {"next": local_target(next), "email": email, "failed": True}, status_code=401
         )
-    throttle.succeeded(*keys)
+    throttle.succeeded(account)  # only the account's: the address keeps its count
     auth.sign_in(request, user)
     return RedirectResponse(local_target(next), status_code=303)
 
