@@ -20,7 +20,7 @@ from repository.db.uow import reading
 from repository.domain import Visibility
 from repository.services import courses
 from repository.services.files import add_file
-from repository.services.workflow import publish_item
+from repository.services.workflow import delete_item, publish_item, withdraw_item
 from repository.settings import Settings
 from tests.conftest import LIBRARIAN
 from tests.factories import make_item
@@ -267,6 +267,28 @@ def test_staff_preview_unpublished_packages_through_a_signed_expiring_key(
     assert not packages.preview_key_valid(secret, item_id, file_id + 1, key, now=1_000_000)
     forged = f"/courses/{item_id}/preview/{key}/{file_id}/pages/998.html"
     assert client.get(forged).status_code == 404
+
+
+def test_a_preview_link_stops_working_once_the_course_is_deleted_or_withdrawn(
+    client: TestClient, wiring: Wiring, collection: str, staff: str
+) -> None:
+    links = {}
+    for name, leave in (("deleted", delete_item), ("withdrawn", withdraw_item)):
+        item_id, _ = package_course(wiring, collection, published=False)
+        src = re.search(r'<iframe src="([^"]+)"', client.get(f"/courses/{item_id}/lessons/1").text)
+        assert src and "/preview/" in src.group(1)
+        links[name] = (item_id, src.group(1), leave)
+    client.post("/logout", data={"csrf_token": staff})
+    for item_id, page, leave in links.values():
+        picture = page.replace("998.html", "picture.png")
+        assert client.get(page).status_code == 200 and client.get(picture).status_code == 200
+        if leave is withdraw_item:
+            publish_item(wiring.uow(), LIBRARIAN, item_id)
+        leave(wiring.uow(), LIBRARIAN, item_id)
+        for path in (page, picture, page.replace("998.html", "probe.js")):
+            response = client.get(path)
+            assert response.status_code == 404, path
+            assert b"LMSInitialize" not in response.content and b"\x89PNG" not in response.content
 
 
 def test_downloads_as_cartridge_plain_zip_and_original_scorm(

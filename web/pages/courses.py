@@ -27,7 +27,7 @@ from harvest.crosswalks.context import Context
 from repository.courses import Lesson, Module, Resource
 from repository.db import records
 from repository.db.uow import reading
-from repository.domain import Actor, FileRef, Item, utcnow
+from repository.domain import Actor, FileRef, Item, Status, utcnow
 from repository.errors import NotFound
 from repository.services.courses import Course, editions, load_course
 from web import course_catalog, i18n, packages
@@ -398,12 +398,19 @@ def package_page(request: Request, item_id: str, file_id: int, path: str) -> Res
 @router.head("/courses/{item_id}/preview/{key}/{file_id}/{path:path}")
 @router.get("/courses/{item_id}/preview/{key}/{file_id}/{path:path}")
 def package_preview(request: Request, item_id: str, key: str, file_id: int, path: str) -> Response:
-    """A package of a course that is not public yet, for the staff member whose lesson page signed the key."""
+    """A package of a course that is not public yet, for the staff member whose lesson page signed the key.
+
+    The key travels without a cookie, so anyone holding the link may use it: every request checks
+    again that the course still exists, still has this package, and was not deleted or withdrawn
+    since the key was signed.
+    """
     wiring = wiring_of(request)
     if not packages.preview_key_valid(wiring.settings.secret(), item_id, file_id, key):
         raise NotFound(f"the preview of course {item_id} has expired; reload the lesson")
     with reading(wiring.engine) as conn:
         item = load_course(conn, item_id).item
+    if item.status in (Status.DELETED, Status.WITHDRAWN):
+        raise NotFound(f"no course {item_id!r}")
     ref = _package_file(item, file_id)
     return packages.serve_page(wiring.store, item, ref, path, public=False, site_origin=_site_origin(request))
 
