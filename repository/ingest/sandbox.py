@@ -33,6 +33,7 @@ from typing import Any
 
 from repository.errors import MawridError, UnsupportedFormat
 from repository.ingest.extract import extract_file
+from repository.ingest.jobs import readable_reason
 from repository.ingest.ports import Extraction
 
 CTX = multiprocessing.get_context("fork")
@@ -57,6 +58,10 @@ class ExtractionFailed(Exception):
         self.reason = reason
 
 
+class LimitExceeded(ExtractionFailed):
+    """The extraction broke its time or memory limit: the same file would break it again, so no retry."""
+
+
 class Abandoned(Exception):
     """The heartbeat asked to stop (the worker is shutting down or lost its lease)."""
 
@@ -79,8 +84,9 @@ class Sandbox:
         """Extract the file at `path` (named `name`) in the child.
 
         Raises the child's MawridError (UnsupportedFormat, TooLarge) when the
-        file is refused, ExtractionFailed when the child overran or died,
-        Abandoned when `heartbeat` returned False.
+        file is refused, LimitExceeded when it broke the time or memory limit,
+        ExtractionFailed when the child failed or died otherwise, Abandoned
+        when `heartbeat` returned False.
         """
         conn = self._start()
         deadline = time.monotonic() + self.limits.seconds
@@ -88,9 +94,7 @@ class Sandbox:
             conn.send((path, name, list(captions)))
             while not conn.poll(max(0.0, min(deadline - time.monotonic(), beat_seconds))):
                 if time.monotonic() >= deadline:
-                    raise ExtractionFailed(
-                        f"the extraction took longer than the limit of {self.limits.seconds:g} seconds"
-                    )
+                    raise LimitExceeded(_over_time(self.limits))
                 if heartbeat is not None and not heartbeat():
                     raise Abandoned(name)
         except BaseException:
@@ -98,16 +102,17 @@ class Sandbox:
             raise
         message = _receive(conn)
         if message is None:
-            exitcode = self.close()
-            raise ExtractionFailed(_death(exitcode, self.limits))
+            raise _death(self.close(), self.limits)
         status, payload = message
         self._served += 1
-        if status == "failed" or self._served >= MAX_FILES:
+        if status in ("failed", "over-memory") or self._served >= MAX_FILES:
             self.close()
         if status == "ok":
             return payload  # type: ignore[no-any-return]
         if status == "refused":
             raise payload
+        if status == "over-memory":
+            raise LimitExceeded(_over_memory(self.limits))
         raise ExtractionFailed(payload)
 
     def _start(self) -> Connection:
@@ -174,16 +179,30 @@ def _receive(conn: Connection) -> tuple[str, Any] | None:
         return None  # the child died before answering
 
 
-def _death(exitcode: int | None, limits: Limits) -> str:
+def _over_time(limits: Limits) -> str:
+    return f"the extraction exceeded the time limit of {limits.seconds:g} seconds"
+
+
+def _over_memory(limits: Limits) -> str:
+    return f"the extraction exceeded the memory limit of {limits.memory_mb} MB"
+
+
+# Under RLIMIT_AS an allocation beyond the limit fails. Python raises MemoryError, but C and C++
+# readers (PDFium on a stream bomb) abort on a failed allocation (SIGABRT), and the kernel's
+# out-of-memory killer sends SIGKILL (the parent's own kill at the deadline never gets here).
+# SIGXCPU is the CPU-time backstop of the time limit.
+MEMORY_SIGNALS = (signal.SIGABRT, signal.SIGKILL)
+
+
+def _death(exitcode: int | None, limits: Limits) -> ExtractionFailed:
     if exitcode is not None and exitcode < 0:
-        signame = signal.Signals(-exitcode).name
-        if -exitcode in (signal.SIGKILL, signal.SIGSEGV, signal.SIGXCPU):
-            return (
-                f"the extraction process was killed ({signame}): the file may need more than "
-                f"{limits.memory_mb} MB of memory or crash its reader"
-            )
-        return f"the extraction process was killed ({signame})"
-    return f"the extraction process stopped without an answer (exit status {exitcode})"
+        sig = signal.Signals(-exitcode)
+        if sig in MEMORY_SIGNALS:
+            return LimitExceeded(_over_memory(limits))
+        if sig is signal.SIGXCPU:
+            return LimitExceeded(_over_time(limits))
+        return ExtractionFailed(f"the file crashed its reader ({sig.name})")
+    return ExtractionFailed(f"the extraction process stopped without an answer (exit status {exitcode})")
 
 
 # --- the child -----------------------------------------------------------------------------------
@@ -200,7 +219,7 @@ def _serve(conn: Connection, limits: Limits) -> None:
         except (EOFError, OSError):
             return  # the parent closed the pipe
         _allow_cpu(limits.seconds)
-        conn.send(_extract(request, limits))
+        conn.send(_extract(request))
 
 
 def _allow_cpu(seconds: float) -> None:
@@ -210,7 +229,7 @@ def _allow_cpu(seconds: float) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (ceiling, resource.getrlimit(resource.RLIMIT_CPU)[1]))
 
 
-def _extract(request: Request, limits: Limits) -> tuple[str, Any]:
+def _extract(request: Request) -> tuple[str, Any]:
     path, name, captions = request
     try:
         with ExitStack() as files:
@@ -220,8 +239,9 @@ def _extract(request: Request, limits: Limits) -> tuple[str, Any]:
     except MawridError as exc:
         return ("refused", exc)
     except MemoryError:
-        return ("failed", f"the extraction ran out of memory (limit {limits.memory_mb} MB)")
+        return ("over-memory", None)
     except RecursionError:
         return ("refused", UnsupportedFormat("the document is nested too deeply to be read"))
     except Exception as exc:  # a reader's bug or an unforeseen file: reported on the job, retried
-        return ("failed", f"the extraction failed: {type(exc).__name__}: {exc}")
+        detail = readable_reason(f"{type(exc).__name__}: {exc}", {path: name})
+        return ("failed", f"the extraction failed: {detail}")

@@ -39,10 +39,10 @@ from sqlalchemy import Engine, select
 from repository.db import tables as t
 from repository.db.uow import UnitOfWork, reading
 from repository.domain import FileRole, IngestJob, JobStatus, utcnow
-from repository.errors import IntegrityError, MawridError, StoreUnavailable
+from repository.errors import IntegrityError, MawridError, NotFound, StoreUnavailable
 from repository.ingest import jobs
 from repository.ingest.jobs import QueuePolicy
-from repository.ingest.sandbox import Abandoned, ExtractionFailed, Limits, Sandbox, warm_up
+from repository.ingest.sandbox import Abandoned, ExtractionFailed, LimitExceeded, Limits, Sandbox, warm_up
 from repository.objects.local import LocalObjectStore
 from repository.objects.ports import CHUNK, ObjectStore
 from repository.services.ingest import apply_extraction
@@ -140,9 +140,12 @@ def process_job(
             return jobs.renew(res.uow(), job.id, worker, config.policy, utcnow())
         return True
 
+    names: dict[str, str] = {}  # local paths of the file and its captions, to say their names instead
     try:
         with local_copy(res.store, row.key) as path, contextlib.ExitStack() as copies:
+            names[path] = row.name
             caption_paths = [(c.name, copies.enter_context(local_copy(res.store, c.key))) for c in captions]
+            names.update((p, n) for n, p in caption_paths)
             extraction = sandbox.extract(path, row.name, caption_paths, heartbeat)
         apply_extraction(res.uow(), res.store, row.id, extraction, job_id=job.id)
     except Abandoned:
@@ -151,9 +154,11 @@ def process_job(
             return JobStatus.QUEUED
         log.warning("job %s: lease lost to another worker; leaving it", job.id)
         return JobStatus.RUNNING
+    except LimitExceeded as exc:  # the same file breaks the same limit again: no retry
+        return _failed(res, job, worker, config, exc.reason, retry=False)
     except (ExtractionFailed, StoreUnavailable) as exc:
         reason = exc.reason if isinstance(exc, ExtractionFailed) else exc.message
-        return _failed(res, job, worker, config, reason, retry=True)
+        return _failed(res, job, worker, config, jobs.readable_reason(reason, names), retry=True)
     except MawridError as exc:  # the file is refused (hostile, empty, unreadable): trying again cannot help
         return _failed(res, job, worker, config, exc.message, retry=False)
     log.info("job %s: %s done", job.id, row.name)
@@ -171,14 +176,19 @@ def _failed(
 @contextlib.contextmanager
 def local_copy(store: ObjectStore, key: str) -> Iterator[str]:
     """A path to the object's bytes: the stored file itself for a local store, else a temporary copy."""
+    missing = IntegrityError("the file's bytes are missing from the object store; upload it again")
     if isinstance(store, LocalObjectStore):
         path = store.root / key  # the local store keeps each object at root/key
         if not path.is_file():
-            raise IntegrityError(f"object {key} is missing from the store")
+            raise missing
         yield str(path)
         return
     with tempfile.NamedTemporaryFile(prefix="mawrid-ingest-") as copy:
-        with store.open(key) as source:
+        try:
+            source = store.open(key)
+        except NotFound as exc:  # its message names the key: our layout, not the librarian's business
+            raise missing from exc
+        with source:
             shutil.copyfileobj(source, copy, CHUNK)
         copy.flush()
         yield copy.name

@@ -62,6 +62,31 @@ def pdf(
     return bytes(doc.output())
 
 
+@cache
+def stream_bomb_pdf(megabytes: int = 1024) -> bytes:
+    """A one-page PDF of a few MB whose content stream inflates to `megabytes` of drawing operators."""
+    import zlib
+
+    deflate, chunk = zlib.compressobj(1), b"0 0 m 1 1 l S\n" * 4096
+    parts = [deflate.compress(chunk) for _ in range(megabytes * 1024 * 1024 // len(chunk))]
+    data = b"".join(parts) + deflate.flush()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
 def visual_arabic_pdf(lines: Sequence[str]) -> bytes:
     """Arabic stored as presentation forms in visual (left-to-right drawing) order."""
     import uharfbuzz as hb

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from repository.db import tables as t
 from repository.db.uow import reading
 from repository.domain import FileRole, JobStatus
 from repository.ingest import jobs
+from repository.ingest.sandbox import Limits
 from repository.ingest.worker import ResourcesFactory, run_pending_jobs
 from repository.services.files import add_file
 from tests.conftest import LIBRARIAN
@@ -109,6 +111,44 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
         assert [f.role for f in item.files].count(FileRole.TEXT) == 1
         assert [f.role for f in item.files].count(FileRole.THUMBNAIL) == 1
     assert sorted(n for _, n in extract_versions) == [1] * len(items)
+
+
+def _job_of(wiring: Wiring, file_name: str) -> jobs.JobView:
+    with reading(wiring.engine) as conn:
+        return next(v for v in jobs.list_jobs(conn) if v.file_name == file_name)
+
+
+def test_limit_breaches_fail_at_once_saying_which_limit(
+    wiring: Wiring, collection: str, factory: ResourcesFactory
+) -> None:
+    make_item(wiring, collection, "Bomb", files={"bomb.pdf": builders.stream_bomb_pdf()})
+    make_item(wiring, collection, "Fine", files={"fine.pdf": builders.pdf([builders.ENGLISH_LINES])})
+    tight = replace(FAST, limits=Limits(seconds=60, memory_mb=1024))
+    summary = run_pending_jobs(factory, wiring.engine, tight, workers=1)
+    assert summary.done == 1  # an ordinary PDF fits the limit
+    bomb = _job_of(wiring, "bomb.pdf").job
+    assert bomb.status is JobStatus.FAILED and bomb.attempts == 1
+    assert bomb.error == "the extraction exceeded the memory limit of 1024 MB"
+    make_item(wiring, collection, "Long", files={"long.pdf": long_pdf()})
+    hurried = replace(FAST, limits=Limits(seconds=0.05, memory_mb=2048))
+    run_pending_jobs(factory, wiring.engine, hurried, workers=1)
+    slow = _job_of(wiring, "long.pdf").job
+    assert slow.status is JobStatus.FAILED and slow.attempts == 1
+    assert slow.error == "the extraction exceeded the time limit of 0.05 seconds"
+
+
+def test_job_errors_never_show_where_objects_are_stored(
+    wiring: Wiring, collection: str, factory: ResourcesFactory
+) -> None:
+    item = make_item(wiring, collection, "Lost", files={"lost.pdf": builders.pdf([builders.ENGLISH_LINES])})
+    with reading(wiring.engine) as conn:
+        [ref] = records.load_item(conn, item.id).files
+    wiring.store.delete(ref.key)  # its job is still queued: no worker has run yet
+    summary = run_pending_jobs(factory, wiring.engine, FAST, workers=1)
+    [failure] = summary.failures
+    assert "missing from the object store" in failure.reason
+    for internal in (ref.key, ref.sha256, str(wiring.settings.data_dir), "/"):
+        assert internal not in failure.reason
 
 
 def _mid_queue(counts: dict[str, int]) -> bool:
