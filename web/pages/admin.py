@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from repository.db import records
 from repository.db.uow import reading
 from repository.domain import Role
-from repository.errors import MawridError
+from repository.errors import Conflict, MawridError, NotFound
 from repository.services import collections, users
 from web import auth
 from web.auth import wiring_of
@@ -58,6 +58,24 @@ async def add_user(request: Request) -> Response:
         values = {k: v for k, v in form.items() if k != "password"}
         return _page(request, "users", exc.http_status, error=exc, values=values)
     auth.flash(request, N_("The account was created."), "success")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/{action}")
+def set_user_active(request: Request, user_id: int, action: str) -> Response:
+    """Disable (ending the account's sessions and deleting its API tokens) or enable a staff account."""
+    if action not in ("disable", "enable"):
+        raise NotFound(f"no action {action!r}")
+    if action == "disable" and user_id == auth.require_admin(request).id:
+        raise Conflict("you cannot disable your own account")
+    account = next((u for u in users.list_users(wiring_of(request).uow()) if u.id == user_id), None)
+    if account is None:
+        raise NotFound(f"no user {user_id}")
+    users.set_active(wiring_of(request).uow(), account.email, action == "enable")
+    if action == "disable":
+        auth.flash(request, N_("The account was disabled; its sessions and API tokens were revoked."), "success")
+    else:
+        auth.flash(request, N_("The account was enabled."), "success")
     return RedirectResponse("/admin/users", status_code=303)
 
 
