@@ -105,15 +105,6 @@ def authenticate(uow: UnitOfWork, email: str, password: str) -> User:
         return _user(row)
 
 
-def get_user(uow: UnitOfWork, user_id: int) -> User:
-    # A read on every signed-in request: a read transaction, so it never waits on the writers' lock.
-    with reading(uow.engine) as conn:
-        row = conn.execute(select(t.users).where(t.users.c.id == user_id)).first()
-    if row is None or not row.active:
-        raise NotFound(f"no user {user_id}")
-    return _user(row)
-
-
 def start_session(uow: UnitOfWork, user_id: int, now: datetime, lifetime: timedelta) -> str:
     """A new session for the user; the secret returned is the cookie's, only its hash is kept.
 
