@@ -13,17 +13,29 @@ process lock and takes the directory lock, retrying while another process has
 it, so a `reindex` from the command line and the sync loop of a running server
 take turns. The writer is kept a moment after each block, so consecutive
 batches share it and its segment merges run, then let go.
+
+Reading goes through a `_View`: one generation of the index (the searcher
+opened after a commit, by this process or another) and what was computed from
+it — the exact total and facet counts of each search, and its pages of hits.
+A commit changes `meta.json`; the next search sees that, opens a new view and
+drops the old one whole, so a cached figure is always the figure the current
+index gives (the cache makes counts cheap, never approximate). Counts, facets
+and hits of a new search are computed side by side: tantivy lets go of the GIL.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -56,6 +68,9 @@ SORTS = {
 # Values each segment reports for a facet: past every distinct value a segment holds, the top values and
 # their counts are exact (tantivy, like Elasticsearch, only estimates when segments truncate their lists).
 SEGMENT_SIZE = 1_000_000
+CACHE_ENTRIES = 512  # searches (and, apart, pages of hits) remembered per index generation
+# Facet aggregations run here while the calling thread collects the hits (tantivy lets go of the GIL).
+_AGGREGATING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mawrid-facets")
 
 
 def _schema() -> tantivy.Schema:
@@ -78,9 +93,16 @@ SCHEMA = _schema()
 
 class TantivyIndex:
     def __init__(
-        self, path: Path, *, heap_bytes: int = 128_000_000, lock_timeout: float = 60.0, idle_release: float = 2.0
+        self,
+        path: Path,
+        *,
+        heap_bytes: int = 128_000_000,
+        lock_timeout: float = 60.0,
+        idle_release: float = 2.0,
+        cache_entries: int = CACHE_ENTRIES,
     ) -> None:
         self.path = path
+        self.cache_entries = cache_entries
         self.heap_bytes = heap_bytes
         self.lock_timeout = lock_timeout
         self.idle_release = idle_release
@@ -91,6 +113,10 @@ class TantivyIndex:
         path.mkdir(parents=True, exist_ok=True)
         self._index = self._open()
         self._index.register_tokenizer("terms", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+        # Reloaded by `_current()` when meta.json changes, so a view and its caches match one searcher exactly.
+        self._index.config_reader(reload_policy="manual")
+        self._view_lock = threading.Lock()
+        self._view = _View(None, self._index.searcher(), _Lru(0), _Lru(0))
 
     def _open(self) -> tantivy.Index:
         state = self.load_state()
@@ -177,7 +203,28 @@ class TantivyIndex:
     # --- reading ---------------------------------------------------------------------------
 
     def count(self) -> int:
-        return int(self._index.searcher().num_docs)
+        return int(self._current().searcher.num_docs)
+
+    def _current(self) -> _View:
+        """The view of the index as last committed (by any process): a new one, with empty caches, after a commit."""
+        stamp = self._stamp()
+        view = self._view
+        if view.stamp == stamp and stamp is not None:
+            return view
+        with self._view_lock:
+            if self._view.stamp != stamp or stamp is None:
+                # Stamp first, reload second: the searcher is never older than the stamp its caches are filed under.
+                self._index.reload()
+                self._view = _View(stamp, self._index.searcher(), _Lru(self.cache_entries), _Lru(self.cache_entries))
+            return self._view
+
+    def _stamp(self) -> tuple[int, int, int] | None:
+        """Which commit meta.json records: tantivy replaces the file (a new inode) at each commit."""
+        try:
+            st = os.stat(self.path / "meta.json")
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def close(self) -> None:
         """Let go of the writer now (it is otherwise kept for `idle_release` seconds after a write)."""
@@ -188,36 +235,98 @@ class TantivyIndex:
 
     def embargo_lifted(self, today: date) -> list[str]:
         q = tantivy.Query.range_query(SCHEMA, "embargo", tantivy.FieldType.Integer, 1, day_number(today))
-        searcher = self._index.searcher()
+        searcher = self._current().searcher
         found = searcher.search(q, limit=10_000, count=False).hits
         return [searcher.doc(addr)["id"][0] for _, addr in found]
 
     def search(self, query: Query, access: Access) -> Page:
         started = time.perf_counter()
         offset = _offset(query)
-        parsed = parse(query.text)
-        match = _match(parsed, query.text)
-        full = _with_filters(match, query, access)
-        searcher = self._index.searcher()
-        if query.sort is Sort.RELEVANCE:
-            result = searcher.search(full, limit=query.limit, offset=offset, count=True)
-        else:
-            field, order = SORTS[query.sort]
-            result = searcher.search(
-                full, limit=query.limit, offset=offset, count=True, order_by_field=field, order=order
-            )
-        marks = _query_terms(parsed) if query.highlight else QueryTerms(frozenset())
-        hits = tuple(
-            _hit(searcher.doc(addr), float(key) if query.sort is Sort.RELEVANCE else None, marks, query.highlight)
-            for key, addr in result.hits
-        )
-        total = int(result.count or 0)  # type: ignore[attr-defined]  # present when count=True
-        facets = tuple(Facet(n, ()) for n in query.facets)
-        if query.facets and total:
-            facets = _facets(searcher, full, query, total)
+        view = self._current()
+        searched = _identity(query, access)
+        counts_key = (searched, tuple(query.facets), query.facet_size)
+        page_key = (searched, query.sort, offset, query.limit, query.highlight)
+        counted: tuple[int, tuple[Facet, ...]] | None = view.counts.get(counts_key)
+        hits: tuple[Hit, ...] | None = view.pages.get(page_key)
+        if counted is None or hits is None:
+            parsed = parse(query.text)
+            full = _with_filters(_match(parsed, query.text), query, access)
+            searcher = view.searcher
+            # The facet aggregation also yields the exact total, so the hits need no count of their own.
+            aggregating: Future[tuple[int, tuple[Facet, ...]]] | None = None
+            if counted is None and query.facets:
+                aggregating = _AGGREGATING.submit(_facets, searcher, full, query)
+            if hits is None:
+                marks = _query_terms(parsed) if query.highlight else QueryTerms(frozenset())
+                hits, total = _hits(searcher, full, query, offset, marks, count=counted is None and not aggregating)
+                if counted is None and aggregating is None:
+                    counted = (total, tuple(Facet(n, ()) for n in query.facets))
+                view.pages.put(page_key, hits)
+            if aggregating is not None:
+                counted = aggregating.result()
+            assert counted is not None
+            view.counts.put(counts_key, counted)
+        total, facets = counted
         following = offset + len(hits)
         cursor = query.next_cursor(following) if following < total and hits else None
         return Page(hits, total, facets, cursor, (time.perf_counter() - started) * 1000)
+
+
+@dataclass
+class _View:
+    """One generation of the index: its searcher and the figures computed from it, dropped together."""
+
+    stamp: tuple[int, int, int] | None
+    searcher: Any
+    counts: _Lru  # (search, facets, facet_size) → (exact total, facets)
+    pages: _Lru  # (search, sort, offset, limit, highlight) → hits
+
+
+class _Lru:
+    """A small least-recently-used map, safe to share between the server's threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+def _identity(query: Query, access: Access) -> Hashable:
+    """Everything that decides which documents match: the text, the filters and what the reader may see."""
+    filters = tuple(sorted((name, tuple(sorted(values))) for name, values in query.filters.items() if values))
+    return (query.text, filters, query.year_from, query.year_to, access.today, access.embargoed)
+
+
+def _hits(
+    searcher: Any, full: tantivy.Query, query: Query, offset: int, marks: QueryTerms, *, count: bool
+) -> tuple[tuple[Hit, ...], int]:
+    """One page of hits, with the exact total when `count` (else 0)."""
+    if query.sort is Sort.RELEVANCE:
+        result = searcher.search(full, limit=query.limit, offset=offset, count=count)
+    else:
+        field, order = SORTS[query.sort]
+        result = searcher.search(full, limit=query.limit, offset=offset, count=count, order_by_field=field, order=order)
+    hits = tuple(
+        _hit(searcher.doc(addr), float(key) if query.sort is Sort.RELEVANCE else None, marks, query.highlight)
+        for key, addr in result.hits
+    )
+    return hits, int(result.count or 0) if count else 0  # count is None unless asked for
 
 
 class _Writer:
@@ -383,22 +492,26 @@ def _with_filters(match: tantivy.Query, query: Query, access: Access) -> tantivy
     )
 
 
-def _facets(searcher: Any, full: tantivy.Query, query: Query, total: int) -> tuple[Facet, ...]:
-    """Counts per facet value in one aggregation pass; every segment reports every value, so counts are exact."""
+def _facets(searcher: Any, full: tantivy.Query, query: Query) -> tuple[int, tuple[Facet, ...]]:
+    """The exact total and the counts per facet value, in one aggregation pass.
+
+    Every segment reports every value, so counts are exact; every document holds one `flags` value,
+    so their buckets add up to the total.
+    """
     aggs = {name: _terms_agg(name, query.facet_size) for name in query.facets if name not in FLAG_FACETS}
-    if any(name in FLAG_FACETS for name in query.facets):
-        aggs["flags"] = {"terms": {"field": "flags", "size": 4}}
+    aggs["flags"] = {"terms": {"field": "flags", "size": 4}}
     result = searcher.aggregate(full, aggs)
+    flags = {int(b["key"]): int(b["doc_count"]) for b in result["flags"]["buckets"]}
+    total = sum(flags.values())
     facets = []
     for name in query.facets:
         if name in FLAG_FACETS:
             bit = FLAG_BITS[name]
-            yes = sum(b["doc_count"] for b in result["flags"]["buckets"] if int(b["key"]) & bit)
-            facets.append(Facet.flag(name, int(yes), total))
+            facets.append(Facet.flag(name, sum(n for key, n in flags.items() if key & bit), total))
         else:
-            buckets = result[name]["buckets"]
+            buckets = result[name]["buckets"] if total else []
             facets.append(Facet(name, tuple(FacetValue(str(b["key"]), int(b["doc_count"])) for b in buckets)))
-    return tuple(facets)
+    return total, tuple(facets)
 
 
 def _terms_agg(name: str, size: int) -> dict[str, Any]:
