@@ -4,7 +4,10 @@ Text fields hold the output of `indexer.analysis` (terms separated by
 spaces, split again by tantivy's whitespace tokenizer), so indexing and
 querying share one Python analysis; tantivy does the postings, BM25, phrase
 positions, sorting and the facet aggregations. Facet values live in `raw`
-fast fields (the two yes/no facets in one integer). Display data (title,
+fast fields (the two yes/no facets in one integer). The full text is also
+indexed as pairs of neighbouring terms (`body_pairs`, as Elasticsearch's
+`index_phrases`), so a two-word phrase is one term lookup rather than a walk
+over the positions of two common words. Display data (title,
 authors, abstract, the text cut into pages) is one stored JSON blob, from
 which `indexer.highlight` cuts snippets.
 
@@ -51,7 +54,7 @@ from repository.errors import InvalidInput, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 STATE_FILE = "mawrid-state.json"
 # Field weights: titles over people and subjects over abstracts over other metadata over full text.
 WEIGHTS = {"title": 4.0, "author": 2.5, "subject": 2.0, "abstract": 1.5, "other": 1.2, "body": 1.0}
@@ -67,7 +70,9 @@ SORTS = {
 }
 # Values each segment reports for a facet: past every distinct value a segment holds, the top values and
 # their counts are exact (tantivy, like Elasticsearch, only estimates when segments truncate their lists).
+# An index merged into one segment needs only the values shown.
 SEGMENT_SIZE = 1_000_000
+PAIR = "+"  # joins two neighbouring terms in body_pairs; analysis never leaves it inside a term
 CACHE_ENTRIES = 512  # searches (and, apart, pages of hits) remembered per index generation
 # Facet aggregations run here while the calling thread collects the hits (tantivy lets go of the GIL).
 _AGGREGATING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mawrid-facets")
@@ -78,6 +83,7 @@ def _schema() -> tantivy.Schema:
     b.add_text_field("id", stored=True, tokenizer_name="raw", fast=True)
     for name in WEIGHTS:
         b.add_text_field(name, tokenizer_name="terms", index_option="position")
+    b.add_text_field("body_pairs", tokenizer_name="terms", index_option="freq")
     for field in FACET_FIELDS.values():
         if field != "year":
             b.add_text_field(field, tokenizer_name="raw", fast=True, index_option="basic")
@@ -363,7 +369,9 @@ def _to_tantivy(doc: IndexDocument, generation: int) -> tantivy.Document:
     d.add_text("subject", analysis.analysed("\n".join(doc.subjects)))
     d.add_text("abstract", analysis.analysed(doc.abstract))
     d.add_text("other", analysis.analysed(doc.other))
-    d.add_text("body", " ".join(analysis.analysed(p.text) for p in doc.parts))
+    body = " ".join(analysis.analysed(p.text) for p in doc.parts)
+    d.add_text("body", body)
+    d.add_text("body_pairs", " ".join(_pairs(body.split())))
     for name, values in (
         ("f_community", [doc.community]),
         ("f_collection", [doc.collection]),
@@ -392,6 +400,11 @@ def _to_tantivy(doc: IndexDocument, generation: int) -> tantivy.Document:
     }
     d.add_bytes("display", json.dumps(display, ensure_ascii=False).encode())
     return d
+
+
+def _pairs(terms: Sequence[str]) -> Iterator[str]:
+    """Each term joined to the next, as body_pairs indexes them."""
+    return (a + PAIR + b for a, b in zip(terms, terms[1:], strict=False))
 
 
 def _hit(stored: Any, score: float | None, marks: QueryTerms, highlight: bool) -> Hit:
@@ -443,16 +456,20 @@ def _leaf(leaf: Leaf) -> tantivy.Query | None:
         terms = analysis.terms(leaf.text)
         if not terms:
             return None
-        per_field = [
-            tantivy.Query.term_query(SCHEMA, f, terms[0])
-            if len(terms) == 1
-            else tantivy.Query.phrase_query(SCHEMA, f, list[str | tuple[int, str]](terms))
-            for f in fields
-        ]
+        per_field = [_words(f, terms) for f in fields]
     if len(per_field) == 1:
         return per_field[0]
     boosted = [tantivy.Query.boost_query(q, WEIGHTS[f]) for q, f in zip(per_field, fields, strict=True)]
     return tantivy.Query.disjunction_max_query(boosted, tie_breaker=TIE_BREAKER)
+
+
+def _words(field: str, terms: list[str]) -> tantivy.Query:
+    """One word, or a phrase; in the full text a two-word phrase is the one pair term that holds it."""
+    if len(terms) == 1:
+        return tantivy.Query.term_query(SCHEMA, field, terms[0])
+    if field == "body" and len(terms) == 2:
+        return tantivy.Query.term_query(SCHEMA, "body_pairs", next(_pairs(terms)))
+    return tantivy.Query.phrase_query(SCHEMA, field, list[str | tuple[int, str]](terms))
 
 
 def _query_terms(parsed: Parsed) -> QueryTerms:
@@ -498,7 +515,8 @@ def _facets(searcher: Any, full: tantivy.Query, query: Query) -> tuple[int, tupl
     Every segment reports every value, so counts are exact; every document holds one `flags` value,
     so their buckets add up to the total.
     """
-    aggs = {name: _terms_agg(name, query.facet_size) for name in query.facets if name not in FLAG_FACETS}
+    segment_size = query.facet_size if searcher.num_segments == 1 else SEGMENT_SIZE
+    aggs = {name: _terms_agg(name, query.facet_size, segment_size) for name in query.facets if name not in FLAG_FACETS}
     aggs["flags"] = {"terms": {"field": "flags", "size": 4}}
     result = searcher.aggregate(full, aggs)
     flags = {int(b["key"]): int(b["doc_count"]) for b in result["flags"]["buckets"]}
@@ -514,11 +532,11 @@ def _facets(searcher: Any, full: tantivy.Query, query: Query) -> tuple[int, tupl
     return total, tuple(facets)
 
 
-def _terms_agg(name: str, size: int) -> dict[str, Any]:
-    terms: dict[str, Any] = {"field": FACET_FIELDS[name], "size": size, "segment_size": SEGMENT_SIZE}
+def _terms_agg(name: str, size: int, segment_size: int) -> dict[str, Any]:
+    terms: dict[str, Any] = {"field": FACET_FIELDS[name], "size": size, "segment_size": segment_size}
     if name == "year":
         terms["order"] = {"_key": "desc"}
-        terms["size"] = 1000  # every year: the page groups them into ranges
+        terms["size"] = terms["segment_size"] = 1000  # every year: the page groups them into ranges
     return {"terms": terms}
 
 

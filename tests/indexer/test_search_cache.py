@@ -23,9 +23,9 @@ READER = Access(today=TODAY, embargoed=False)
 
 
 def document(
-    n: int, *, kind: str = "article", author: str = "Sara Nasser", text: str = "olive harvest"
+    n: int, *, kind: str = "article", author: str = "Sara Nasser", text: str = "olive harvest", title: str = ""
 ) -> IndexDocument:
-    title = f"Report {n} on the {text}"
+    title = title or f"Report {n} on the {text}"
     return IndexDocument(
         id=f"item{n:04d}",
         version=1,
@@ -133,3 +133,33 @@ def test_what_a_reader_may_see_is_part_of_what_is_remembered(index: TantivyIndex
     assert index.search(query, Access(today=TODAY, embargoed=True)).total == 4
     assert index.search(query, READER).total == 3
     assert index.search(query, Access(today=date(2027, 1, 2), embargoed=False)).total == 4
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ('"olive harvest"', {"item0000", "item0001"}),
+        ('"harvest olive"', set()),  # the words in the other order
+        ('"village harvest"', set()),  # both words, not neighbours
+        ('"rainfall records"', {"item0001"}),  # across a page break
+        ('"المكتبة المركزية"', {"item0001"}),  # Arabic forms of the neighbouring words
+        ('"keeps the olive harvest"', {"item0001"}),  # longer phrases go by positions
+    ],
+)
+def test_two_word_phrases_in_the_full_text_match_neighbours_only(
+    tmp_path: Path, phrase: str, expected: set[str]
+) -> None:
+    index = TantivyIndex(tmp_path / "phrases", idle_release=0.1)
+    pages = ("The village keeps the olive harvest. Rainfall", "records of والمكتبة مركزية")
+    with index.writer() as w:
+        w.upsert(
+            [
+                replace(document(0, title="One"), parts=(TextPart("The olive harvest.", "fulltext", 1, 1),)),
+                replace(
+                    document(1), title="Two", parts=tuple(TextPart(t, "fulltext", 1, p) for p, t in enumerate(pages))
+                ),
+                replace(document(2, title="Three"), parts=(TextPart("harvest, village, olive", "fulltext", 1, 1),)),
+            ]
+        )
+    assert {h.id for h in index.search(Query(text=phrase, facets=()), READER).hits} == expected
+    index.close()
