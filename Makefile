@@ -33,8 +33,8 @@ test: install ## Run the whole test suite (SQLite + local files, PostgreSQL + S3
 	$(BIN)/pytest
 
 .PHONY: bench
-bench: install ## Run the benchmarks and write bench/report.md
-	$(BIN)/python -m bench
+bench: install ## Run the benchmarks and write bench/report.md (ITEMS=20000 BENCH_CACHE=dir for search)
+	$(BIN)/python -m bench $(if $(ITEMS),--items $(ITEMS)) $(if $(BENCH_CACHE),--cache-dir $(BENCH_CACHE))
 
 .PHONY: lint
 lint: install ## ruff and mypy
