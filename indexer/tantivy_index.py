@@ -404,7 +404,7 @@ def _to_tantivy(doc: IndexDocument, generation: int) -> tantivy.Document:
 
 def _pairs(terms: Sequence[str]) -> Iterator[str]:
     """Each term joined to the next, as body_pairs indexes them."""
-    return (a + PAIR + b for a, b in zip(terms, terms[1:], strict=False))
+    return map(PAIR.join, zip(terms, terms[1:], strict=False))
 
 
 def _hit(stored: Any, score: float | None, marks: QueryTerms, highlight: bool) -> Hit:
