@@ -433,7 +433,7 @@ def _report(
         "## Search (tantivy, embedded)",
         "",
         f"Scale: **{items:,} items** of {WORDS_PER_ITEM:,} words (synthetic: Zipf over a mixed Arabic/English "
-        f"vocabulary, {PAGES} pages each, 90% with full text); index {size / 1e9:.2f} GB in {segments} segments, "
+        f"vocabulary, {PAGES} pages each, 90% with full text); index {size / 1e9:.2f} GB in {segments} segment(s), "
         f"built in {built['seconds']:.0f} s"
         + (" (by an earlier run, kept in the cache directory)" if built["kept"] else "")
         + ".",
