@@ -8,7 +8,8 @@ exceptions. List requests read the items table by keyset on
 harvest stay a consistent snapshot while records change.
 
 What a harvester sees of an item: published public items (embargoed ones
-too, without their files) as full records; deleted, withdrawn, restricted
+too, without their files, unless `embargo_hides_metadata` is set, when they
+are deleted headers until the embargo ends) as full records; deleted, withdrawn, restricted
 items that were once public (withdrawn-then-reworked drafts too) as headers with status="deleted"
 (persistent tombstones); items that were never public (drafts, items restricted from the start), not at all.
 """
@@ -257,7 +258,7 @@ class OaiProvider:
         community_of: dict[str, str],
         with_metadata: bool,
     ) -> None:
-        visible = item.metadata_is_public(ctx.today)
+        visible = item.metadata_is_public(ctx.today, self.settings.embargo_hides_metadata)
         container = etree.SubElement(parent, q("record")) if with_metadata else parent
         header(
             container,

@@ -1,11 +1,11 @@
 """search(): the one way to query the index, with the reader's visibility added here.
 
 The index holds only published, public items (the sync removes the rest);
-what remains to decide per reader is the embargo. Anonymous readers never
-see an item under embargo unless the repository allows its metadata to be
-found (`embargoed_metadata_searchable`); even then only its metadata was
-indexed, so its closed full text cannot match or show in a snippet. Staff
-see embargoed items by their metadata too.
+what remains to decide per reader is the embargo. An item under embargo is
+indexed by its metadata only, so its closed full text can neither match nor
+show in a snippet; anonymous readers find it by that metadata unless the
+repository hides embargoed records (`Settings.embargo_hides_metadata`, passed
+here as `embargoed_metadata_searchable=False`). Staff always find them.
 """
 
 from __future__ import annotations

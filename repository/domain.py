@@ -166,9 +166,11 @@ class Item:
         """Whether anonymous readers may see this item and its files."""
         return self.status is Status.PUBLISHED and self.visibility is Visibility.PUBLIC and not self.is_embargoed(today)
 
-    def metadata_is_public(self, today: date) -> bool:
-        """Embargoed items may show their metadata while their files stay closed."""
-        return self.status is Status.PUBLISHED and self.visibility is Visibility.PUBLIC
+    def metadata_is_public(self, today: date, embargo_hides_metadata: bool = False) -> bool:
+        """Whether anonymous readers may see this item's record: an embargo closes only its files,
+        unless the repository chose to hide embargoed records altogether (`embargo_hides_metadata`)."""
+        listed = self.status is Status.PUBLISHED and self.visibility is Visibility.PUBLIC
+        return listed and not (embargo_hides_metadata and self.is_embargoed(today))
 
     def originals(self) -> list[FileRef]:
         return [f for f in self.files if f.role is FileRole.ORIGINAL]

@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     job_time_limit_seconds: int = Field(default=300, gt=0)
     job_memory_limit_mb: int = Field(default=2048, gt=0)
     oai_page_size: int = Field(default=100, gt=0)
-    embargoed_metadata_searchable: bool = False
+    # An embargo closes an item's files until its date; its metadata stays public (the DSpace and
+    # InvenioRDM default) unless this is set, which hides the whole record everywhere, OAI-PMH too.
+    embargo_hides_metadata: bool = False
 
     @model_validator(mode="after")
     def _package_origin_is_another_host(self) -> Settings:

@@ -74,7 +74,7 @@ def create_app(wiring: Wiring | None = None, *, sync_index: bool = True) -> Fast
         redoc_url=None,
     )
     app.state.wiring = wiring
-    app.state.browse = BrowseIndex()
+    app.state.browse = BrowseIndex(embargo_hides_metadata=wiring.settings.embargo_hides_metadata)
     app.state.login_throttle = auth.LoginThrottle()
     errors.install(app)
     app.add_middleware(

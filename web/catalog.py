@@ -1,8 +1,10 @@
 """What the public site reads: public items, counts per collection, browse indexes.
 
-Read-only queries for pages and the API. Every query here applies the same
-public rule as `Item.is_public` (published, public, embargo passed), in SQL,
-so a listing cannot show what a landing page would refuse.
+Read-only queries for pages and the API. Every listing here applies the same
+rule as `Item.metadata_is_public` in SQL (`listed_clause`: published, public,
+and — only when the operator set `embargo_hides_metadata` — embargo passed),
+so a listing cannot show what a landing page would refuse. Files follow the
+stricter `Item.is_public` (`public_clause`): closed until the embargo ends.
 
 Browse indexes (title, author, subject, year, type) need the metadata of all
 public items; they come from one cached snapshot that is rebuilt only when an
@@ -37,19 +39,22 @@ _ARTICLES = ("the ", "a ", "an ")
 
 
 def public_clause(today: date) -> ColumnElement[bool]:
-    return and_(
-        t.items.c.status == Status.PUBLISHED.value,
-        t.items.c.visibility == "public",
-        or_(t.items.c.embargo_until.is_(None), t.items.c.embargo_until <= today),
-    )
+    """`Item.is_public` in SQL: the item and its files are open to anyone."""
+    return listed_clause(today, embargo_hides_metadata=True)
+
+
+def listed_clause(today: date, *, embargo_hides_metadata: bool) -> ColumnElement[bool]:
+    """`Item.metadata_is_public` in SQL: anyone may see the record (its files may still be closed)."""
+    listed = and_(t.items.c.status == Status.PUBLISHED.value, t.items.c.visibility == "public")
+    if not embargo_hides_metadata:
+        return listed
+    return and_(listed, or_(t.items.c.embargo_until.is_(None), t.items.c.embargo_until <= today))
 
 
 def readable_item(conn: Connection, item_id: str, actor: Actor, today: date, settings: Settings) -> Item:
     """The item if this actor may see its landing page; NotFound otherwise, so hidden items do not leak."""
     item = records.load_item(conn, item_id)
-    if actor.is_staff or item.is_public(today):
-        return item
-    if settings.embargoed_metadata_searchable and item.metadata_is_public(today):
+    if actor.is_staff or item.metadata_is_public(today, settings.embargo_hides_metadata):
         return item
     if item.was_public and item.status in (Status.WITHDRAWN, Status.DELETED):
         raise Gone(f"item {item_id} has been withdrawn from the repository")
@@ -60,12 +65,14 @@ def public_items(
     conn: Connection,
     today: date,
     *,
+    embargo_hides_metadata: bool,
     collection_id: str | None = None,
     limit: int = 20,
     offset: int = 0,
     newest_first: bool = True,
 ) -> tuple[list[Item], int]:
-    where = public_clause(today)
+    """Items anyone may see listed, embargoed ones included unless the operator hides them."""
+    where = listed_clause(today, embargo_hides_metadata=embargo_hides_metadata)
     if collection_id is not None:
         where = and_(where, t.items.c.collection_id == collection_id)
     total = conn.execute(select(func.count()).select_from(t.items).where(where)).scalar_one()
@@ -92,11 +99,10 @@ class CommunityView:
         return sum(n for _, n in self.collections)
 
 
-def communities_with_counts(conn: Connection, today: date) -> list[CommunityView]:
+def communities_with_counts(conn: Connection, today: date, *, embargo_hides_metadata: bool) -> list[CommunityView]:
+    where = listed_clause(today, embargo_hides_metadata=embargo_hides_metadata)
     counts: dict[str, int] = dict(
-        conn.execute(
-            select(t.items.c.collection_id, func.count()).where(public_clause(today)).group_by(t.items.c.collection_id)
-        ).all()
+        conn.execute(select(t.items.c.collection_id, func.count()).where(where).group_by(t.items.c.collection_id)).all()
     )
     collections = records.list_collections(conn)
     return [
@@ -159,7 +165,8 @@ def entry_of(row: Any) -> Entry:
 class BrowseIndex:
     """The cached snapshot behind the browse pages; safe to share between threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, embargo_hides_metadata: bool = False) -> None:
+        self._hides = embargo_hides_metadata
         self._lock = threading.Lock()
         self._key: tuple[Any, ...] | None = None
         self._entries: list[Entry] = []
@@ -171,7 +178,9 @@ class BrowseIndex:
             if key == self._key:
                 return self._entries
             rows = conn.execute(
-                select(t.items.c.id, t.items.c.collection_id, t.items.c.metadata).where(public_clause(today))
+                select(t.items.c.id, t.items.c.collection_id, t.items.c.metadata).where(
+                    listed_clause(today, embargo_hides_metadata=self._hides)
+                )
             ).all()
         entries = sorted((entry_of(r) for r in rows), key=lambda e: (e.sort_key, e.id))
         with self._lock:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 from lxml import etree
@@ -13,7 +12,7 @@ from indexer.sync import sync
 from repository.db import records
 from repository.db.uow import reading
 from repository.domain import Item, Visibility
-from repository.services.workflow import delete_item, set_embargo, withdraw_item
+from repository.services.workflow import delete_item, withdraw_item
 from tests.conftest import LIBRARIAN
 from tests.factories import make_item
 from web.wiring import Wiring
@@ -129,11 +128,9 @@ def test_hidden_items_and_their_files_answer_404_to_readers_but_not_to_staff(
     from tests.web.conftest import sign_in
 
     draft = make_item(wiring, collection, "Unpublished draft", published=False, files={"d.pdf": PDF})
-    embargoed = make_item(wiring, collection, "Embargoed thesis", files={"e.pdf": PDF})
-    set_embargo(wiring.uow(), LIBRARIAN, embargoed.id, date.today() + timedelta(days=30))
     gone = make_item(wiring, collection, "Withdrawn paper", files={"w.pdf": PDF})
     withdraw_item(wiring.uow(), LIBRARIAN, gone.id)
-    for item, status in ((draft, 404), (embargoed, 404), (gone, 410)):
+    for item, status in ((draft, 404), (gone, 410)):  # embargoed items: tests/web/test_embargo.py
         ref = load(wiring, item.id).files[0]
         for path in (
             f"/items/{item.id}",
@@ -148,7 +145,7 @@ def test_hidden_items_and_their_files_answer_404_to_readers_but_not_to_staff(
     tombstone = client.get(f"/items/{gone.id}", headers={"accept-language": "en"}).text
     assert "This item has been withdrawn" in tombstone
     sign_in(client, wiring)
-    page = client.get(f"/items/{embargoed.id}")
+    page = client.get(f"/items/{draft.id}")
     assert page.status_code == 200 and page.headers["cache-control"] == "private, no-store"
     download = client.get(f"/items/{draft.id}/files/{load(wiring, draft.id).files[0].id}/d.pdf")
     assert download.status_code == 200 and download.content == PDF

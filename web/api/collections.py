@@ -18,7 +18,9 @@ router = APIRouter(prefix="/api", tags=["collections"], dependencies=[Depends(au
 
 def _collections(request: Request) -> list[CollectionOut]:
     with reading(wiring_of(request).engine) as conn:
-        views = catalog.communities_with_counts(conn, utcnow().date())
+        views = catalog.communities_with_counts(
+            conn, utcnow().date(), embargo_hides_metadata=wiring_of(request).settings.embargo_hides_metadata
+        )
     return [
         CollectionOut(
             id=c.id,

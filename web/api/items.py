@@ -47,7 +47,8 @@ def list_items(
     if not 1 <= limit <= 100 or offset < 0:
         raise InvalidInput("limit must be 1-100 and offset not negative")
     actor, today = auth.current_actor(request), utcnow().date()
-    where = [] if actor.is_staff else [catalog.public_clause(today)]
+    hides = wiring_of(request).settings.embargo_hides_metadata
+    where = [] if actor.is_staff else [catalog.listed_clause(today, embargo_hides_metadata=hides)]
     if status is not None:
         where.append(t.items.c.status == status.value)
     if collection:

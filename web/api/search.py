@@ -114,7 +114,7 @@ def search(
         wiring.index,
         current_actor(request),
         query,
-        embargoed_metadata_searchable=wiring.settings.embargoed_metadata_searchable,
+        embargoed_metadata_searchable=not wiring.settings.embargo_hides_metadata,
     )
     return to_out(page)
 

@@ -1,14 +1,17 @@
 """What crawlers and feed readers fetch: sitemaps, robots.txt, Atom feeds, OpenSearch.
 
-Sitemaps and feeds list public items only (the same rule as every public
-listing: `catalog.public_clause`).
+Sitemaps and feeds list the items anyone may see (the same rule as every
+public listing: `catalog.listed_clause`): embargoed items too, by their
+metadata, unless the operator set `embargo_hides_metadata`.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from repository.db import records
 from repository.db import tables as t
@@ -30,6 +33,14 @@ def _xml(request: Request, template: str, media_type: str, **context: object) ->
         base_url=base, site_name=wiring_of(request).settings.repository_name, **context
     )
     return Response(body, media_type=media_type)
+
+
+def _hides(request: Request) -> bool:
+    return wiring_of(request).settings.embargo_hides_metadata
+
+
+def _listed(request: Request, today: date) -> ColumnElement[bool]:
+    return catalog.listed_clause(today, embargo_hides_metadata=_hides(request))
 
 
 @router.get("/robots.txt")
@@ -56,7 +67,7 @@ def sitemap_index(request: Request) -> Response:
     today = utcnow().date()
     with reading(wiring_of(request).engine) as conn:
         count, newest = conn.execute(
-            select(func.count(), func.max(t.items.c.datestamp)).where(catalog.public_clause(today))
+            select(func.count(), func.max(t.items.c.datestamp)).where(_listed(request, today))
         ).one()
     pages = max(1, -(-int(count) // SITEMAP_SIZE))
     return _xml(request, "sitemap_index.xml", "application/xml", pages=range(1, pages + 1), newest=newest)
@@ -78,7 +89,7 @@ def sitemap_items(request: Request, number: int) -> Response:
     with reading(wiring_of(request).engine) as conn:
         rows = conn.execute(
             select(t.items.c.id, t.items.c.datestamp)
-            .where(catalog.public_clause(today))
+            .where(_listed(request, today))
             .order_by(t.items.c.id)
             .limit(SITEMAP_SIZE)
             .offset((number - 1) * SITEMAP_SIZE)
@@ -91,7 +102,7 @@ def sitemap_items(request: Request, number: int) -> Response:
 @router.get("/feed.atom")
 def site_feed(request: Request) -> Response:
     with reading(wiring_of(request).engine) as conn:
-        items, _ = catalog.public_items(conn, utcnow().date(), limit=FEED_SIZE)
+        items, _ = catalog.public_items(conn, utcnow().date(), embargo_hides_metadata=_hides(request), limit=FEED_SIZE)
     return _feed(request, items, None, "/feed.atom")
 
 
@@ -99,7 +110,9 @@ def site_feed(request: Request) -> Response:
 def collection_feed(request: Request, collection_id: str) -> Response:
     with reading(wiring_of(request).engine) as conn:
         collection = records.load_collection(conn, collection_id)
-        items, _ = catalog.public_items(conn, utcnow().date(), collection_id=collection.id, limit=FEED_SIZE)
+        items, _ = catalog.public_items(
+            conn, utcnow().date(), embargo_hides_metadata=_hides(request), collection_id=collection.id, limit=FEED_SIZE
+        )
     return _feed(request, items, collection, f"/collections/{collection.id}/feed.atom")
 
 

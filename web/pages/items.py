@@ -1,8 +1,9 @@
 """The item landing page, its files, and its machine-readable descriptions.
 
-Anonymous readers see an item only when `Item.is_public(today)` holds (or,
-if the operator allows it, the metadata of an embargoed one); files open
-only for public items. Anything else answers 404, as if it did not exist.
+Anonymous readers see an item when `Item.metadata_is_public` holds: an
+embargoed item shows its metadata (unless the operator set
+`embargo_hides_metadata`); its files, thumbnail and full text open only when
+`Item.is_public(today)` holds, once the embargo ends. Anything else answers 404, as if it did not exist.
 Signed-in staff see everything, marked with its status.
 """
 
@@ -125,7 +126,7 @@ def landing_page(request: Request, item_id: str) -> Response:
         "oai_identifier": f"oai:{(urlparse(base).hostname or 'localhost').lower()}:{item.id}",
     }
     headers = {"link": linked_data.link_header(item, base, originals)}
-    if not item.is_public(today):
+    if not item.metadata_is_public(today, wiring.settings.embargo_hides_metadata):  # staff viewing a hidden item
         headers["x-robots-tag"] = "noindex"
         headers["cache-control"] = "private, no-store"
     return render(request, "item.html", context, headers=headers)

@@ -19,33 +19,38 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 def home(request: Request) -> Response:
-    today = utcnow().date()
+    today, hides = utcnow().date(), wiring_of(request).settings.embargo_hides_metadata
     with reading(wiring_of(request).engine) as conn:
-        communities = catalog.communities_with_counts(conn, today)
-        recent, total = catalog.public_items(conn, today, limit=6)
+        communities = catalog.communities_with_counts(conn, today, embargo_hides_metadata=hides)
+        recent, total = catalog.public_items(conn, today, embargo_hides_metadata=hides, limit=6)
     return render(request, "home.html", {"communities": communities, "recent": recent, "total": total})
 
 
 @router.get("/communities/{community_id}")
 def community(request: Request, community_id: str) -> Response:
-    today = utcnow().date()
+    today, hides = utcnow().date(), wiring_of(request).settings.embargo_hides_metadata
     with reading(wiring_of(request).engine) as conn:
         found = records.load_community(conn, community_id)
-        view = next(v for v in catalog.communities_with_counts(conn, today) if v.community.id == found.id)
+        view = next(
+            v
+            for v in catalog.communities_with_counts(conn, today, embargo_hides_metadata=hides)
+            if v.community.id == found.id
+        )
     return render(request, "community.html", {"view": view})
 
 
 @router.get("/collections/{collection_id}")
 def collection(request: Request, collection_id: str, page: int = 1, sort: str = "newest") -> Response:
-    today = utcnow().date()
+    today, hides = utcnow().date(), wiring_of(request).settings.embargo_hides_metadata
     with reading(wiring_of(request).engine) as conn:
         found = records.load_collection(conn, collection_id)
         parent = records.load_community(conn, found.community_id)
-        _, total = catalog.public_items(conn, today, collection_id=found.id, limit=0)
+        _, total = catalog.public_items(conn, today, embargo_hides_metadata=hides, collection_id=found.id, limit=0)
         pager = Pager.of(request.url, page, total)
         items, _ = catalog.public_items(
             conn,
             today,
+            embargo_hides_metadata=hides,
             collection_id=found.id,
             limit=pager.per_page,
             offset=pager.offset,

@@ -149,7 +149,7 @@ def run_search(request: Request, query: Query) -> Page:
         wiring.index,
         current_actor(request),
         query,
-        embargoed_metadata_searchable=wiring.settings.embargoed_metadata_searchable,
+        embargoed_metadata_searchable=not wiring.settings.embargo_hides_metadata,
     )
 
 
