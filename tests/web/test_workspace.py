@@ -133,11 +133,12 @@ def test_suggestions_can_be_accepted_one_by_one_or_all(
                     "titles": [{"value": "إدارة المياه في الأغوار", "lang": "ar"}],
                     "language": "ar",
                     "date_issued": "2019",
+                    "provisional": ["titles"],  # the title came from the file name
                 }
             )
         )
     page = client.get(f"/workspace/items/{item.id}", headers={"accept-language": "en"}).text
-    assert "إدارة المياه في الأغوار" in page and "Accept all suggestions" in page
+    assert "إدارة المياه في الأغوار" in page and "Fill empty fields from suggestions" in page
     client.post(f"/workspace/items/{item.id}", data={"csrf_token": staff, "accept": "language"})
     with reading(wiring.engine) as conn:
         one = records.load_item(conn, item.id)
@@ -146,6 +147,41 @@ def test_suggestions_can_be_accepted_one_by_one_or_all(
     with reading(wiring.engine) as conn:
         everything = records.load_item(conn, item.id)
     assert everything.title == "إدارة المياه في الأغوار" and everything.metadata["date_issued"] == "2019"
+
+
+def test_accepting_all_suggestions_keeps_the_authors_and_subjects_a_librarian_typed(
+    client: TestClient, wiring: Wiring, collection: str, staff: str
+) -> None:
+    typed = {"creators": [{"name": "Haddad, Sara"}], "subjects": [{"value": "Water management", "lang": "en"}]}
+    item = make_item(wiring, collection, "Water in the Jordan valley", published=False, **typed)
+    with wiring.uow() as uow:  # what an extractor proposed after the librarian typed
+        uow.conn.execute(
+            t.items.update()
+            .where(t.items.c.id == item.id)
+            .values(
+                suggestions={
+                    "creators": [{"name": "S. Haddad"}, {"name": "Unknown"}],
+                    "subjects": [{"value": "Hydrology"}],
+                    "date_issued": "2019",
+                }
+            )
+        )
+    page = client.get(f"/workspace/items/{item.id}", headers={"accept-language": "en"}).text
+    assert 'name="replace" value="creators"' in page and 'name="replace" value="subjects"' in page
+    assert 'name="accept" value="date_issued"' in page
+    client.post(f"/workspace/items/{item.id}", data={"csrf_token": staff, "accept": "all"})
+    client.post(
+        f"/workspace/items/{item.id}", data={"csrf_token": staff, "accept": "creators"}
+    )  # not a choice to replace
+    with reading(wiring.engine) as conn:
+        kept = records.load_item(conn, item.id)
+    assert kept.metadata["creators"] == typed["creators"] and kept.metadata["subjects"] == typed["subjects"]
+    assert kept.metadata["date_issued"] == "2019"
+    client.post(f"/workspace/items/{item.id}", data={"csrf_token": staff, "replace": "subjects"})
+    with reading(wiring.engine) as conn:
+        replaced = records.load_item(conn, item.id)
+    assert replaced.metadata["subjects"] == [{"value": "Hydrology"}]
+    assert replaced.metadata["creators"] == typed["creators"]
 
 
 def test_editing_metadata_keeps_history_with_word_differences(

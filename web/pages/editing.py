@@ -67,6 +67,7 @@ def edit_context(request: Request, item: Item, jobs: dict[int, dict[str, Any]], 
         "rows": {field: metadata_form.rows(meta, field) for field in metadata_form.REPEATING},
         "suggestions": metadata_form.pending_suggestions(item.metadata, item.suggestions),
         "provisional": item.suggestions.get("provisional", []),
+        "fillable": metadata_form.fillable(item.metadata, item.suggestions),
         "jobs": jobs,
         "types": TYPES,
         "licenses": LICENSES,
@@ -95,9 +96,11 @@ def edit_page(request: Request, item_id: str) -> Response:
 async def save_metadata(request: Request, item_id: str) -> Response:
     form = await request.form()
     item, jobs = await run_in_threadpool(_load, request, item_id)
-    if form.get("accept"):
+    if form.get("replace"):  # the one explicit way to let a suggestion overwrite a filled field
+        meta = metadata_form.accept(item.metadata, item.suggestions, [str(form["replace"])], replace=True)
+    elif form.get("accept"):
         fields = (
-            list(metadata_form.pending_suggestions(item.metadata, item.suggestions))
+            metadata_form.fillable(item.metadata, item.suggestions)
             if form["accept"] == "all"
             else [str(form["accept"])]
         )

@@ -89,6 +89,20 @@ def pending_suggestions(metadata: Metadata, suggestions: Metadata) -> dict[str, 
     }
 
 
-def accept(metadata: Metadata, suggestions: Metadata, fields: Sequence[str]) -> Metadata:
-    """Metadata with the named suggested fields taken over."""
-    return {**metadata, **{name: suggestions[name] for name in fields if name in suggestions}}
+def fillable(metadata: Metadata, suggestions: Metadata) -> list[str]:
+    """Pending suggestions for fields the librarian has not filled: empty ones, or ones only
+    provisionally filled (from the file name), which extraction is meant to replace."""
+    provisional = set(suggestions.get("provisional", []))
+    return [
+        name
+        for name in pending_suggestions(metadata, suggestions)
+        if metadata.get(name) in (None, "", [], {}) or name in provisional
+    ]
+
+
+def accept(metadata: Metadata, suggestions: Metadata, fields: Sequence[str], *, replace: bool = False) -> Metadata:
+    """Metadata with the named suggested fields taken over. Without `replace`, only fields the
+    librarian left empty are filled: a suggestion never overwrites what someone typed unless
+    they chose to replace that one field."""
+    allowed = set(fields) if replace else set(fields) & set(fillable(metadata, suggestions))
+    return {**metadata, **{name: suggestions[name] for name in fields if name in suggestions and name in allowed}}
