@@ -16,6 +16,30 @@ from jsonschema import Draft202012Validator
 
 from repository.domain import Metadata
 from repository.errors import InvalidMetadata, Message
+from repository.ingest.language import detect_value_language
+
+LANG_STRING_FIELDS = ("titles", "subjects", "abstracts")  # the fields whose values carry a "lang"
+
+
+def with_value_languages(metadata: Metadata) -> Metadata:
+    """Metadata whose language-tagged values each say their language: a value without "lang"
+    gets the language its text is written in (Arabic, English), when that can be told. An
+    explicit "lang" is kept, so a librarian's choice always wins over detection."""
+    if not isinstance(metadata, dict):  # validation reports it
+        return metadata
+    out = dict(metadata)
+    for field in LANG_STRING_FIELDS:
+        values = metadata.get(field)
+        if not isinstance(values, list):
+            continue
+        tagged = []
+        for value in values:
+            if isinstance(value, dict) and not value.get("lang") and isinstance(value.get("value"), str):
+                found = detect_value_language(value["value"])
+                value = {**{k: v for k, v in value.items() if k != "lang"}, **({"lang": found} if found else {})}
+            tagged.append(value)
+        out[field] = tagged
+    return out
 
 
 @cache

@@ -110,3 +110,18 @@ def lang_for(value: str, language: str | None) -> dict[str, str]:
         return {}
     arabic = any(is_arabic_letter(ch) for ch in value)
     return {"lang": language} if arabic == (language == "ar") else {}
+
+
+def detect_value_language(value: str) -> str | None:
+    """The language of one short metadata value (a title, a subject): "ar" when most of its
+    letters are Arabic, "en" when it is Latin script with an English function word (or long
+    enough for `detect_language` to say so), else None — better no tag than a wrong one."""
+    letters = _LETTER.findall(value)
+    if not letters:
+        return None
+    if len(_ARABIC_LETTER.findall(value)) * 2 >= len(letters):
+        return "ar"
+    found = detect_language(value)
+    if found is not None:
+        return found if found != "und" else None
+    return "en" if any(w in ENGLISH_WORDS for w in _WORD.findall(value.lower())) else None

@@ -184,6 +184,50 @@ def test_accepting_all_suggestions_keeps_the_authors_and_subjects_a_librarian_ty
     assert replaced.metadata["creators"] == typed["creators"]
 
 
+def test_arabic_typed_in_the_english_interface_is_stored_as_arabic_unless_a_language_was_chosen(
+    client: TestClient, wiring: Wiring, collection: str, staff: str, token: str
+) -> None:
+    en = {"accept-language": "en"}
+    upload = client.get("/workspace/upload", headers=en).text
+    assert '<option value="" selected>Detect from the text</option>' in upload
+    response = client.post(
+        "/workspace/upload",
+        headers=en,
+        data={"csrf_token": staff, "collection": collection, "type": "thesis", "title": "إدارة المياه في الأغوار"},
+        follow_redirects=False,
+    )
+    item_id = response.headers["location"].rsplit("/", 1)[1]
+    with reading(wiring.engine) as conn:
+        assert records.load_item(conn, item_id).metadata["titles"] == [
+            {"value": "إدارة المياه في الأغوار", "lang": "ar"}
+        ]
+    form = {
+        "csrf_token": staff,
+        "titles-value": ["إدارة المياه في الأغوار", "Water management in the Jordan valley", "Gestion de l'eau"],
+        "titles-lang": ["", "", "fr"],  # the third language was chosen by the librarian
+        "subjects-value": ["المياه الجوفية", ""],
+        "subjects-lang": ["en", ""],  # an explicit choice, even a surprising one, is kept
+        "type": "thesis",
+    }
+    client.post(f"/workspace/items/{item_id}", data=form, headers=en)
+    with reading(wiring.engine) as conn:
+        item = records.load_item(conn, item_id)
+    assert item.metadata["titles"] == [
+        {"value": "إدارة المياه في الأغوار", "lang": "ar"},
+        {"value": "Water management in the Jordan valley", "lang": "en"},
+        {"value": "Gestion de l'eau", "lang": "fr"},
+    ]
+    assert item.metadata["subjects"] == [{"value": "المياه الجوفية", "lang": "en"}]
+    api = client.post(
+        "/api/items",
+        json={"collection": collection, "metadata": {"titles": [{"value": "مناهج البحث العلمي"}], "type": "book"}},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    assert api.status_code == 201 and api.json()["metadata"]["titles"] == [
+        {"value": "مناهج البحث العلمي", "lang": "ar"}
+    ]
+
+
 def test_editing_metadata_keeps_history_with_word_differences(
     client: TestClient, wiring: Wiring, collection: str, staff: str
 ) -> None:

@@ -13,6 +13,7 @@ from repository.db import tables as t
 from repository.db.uow import reading
 from repository.domain import Status, Visibility, utcnow
 from repository.errors import InvalidInput
+from repository.metadata import with_value_languages
 from repository.services import workflow
 from repository.services.deposit import deposit_item, update_metadata
 from web import auth, catalog
@@ -77,7 +78,7 @@ def create_item(request: Request, body: ItemIn) -> Response:
         wiring_of(request).uow(),
         auth.current_actor(request),
         body.collection,
-        body.metadata,
+        with_value_languages(body.metadata),
         visibility=Visibility(body.visibility),
         embargo_until=body.embargo_until,
         item_id=body.id,
@@ -94,7 +95,7 @@ def get_item(request: Request, item_id: str) -> ItemOut:
 @router.put("/{item_id}/metadata", response_model=ItemOut, summary="Replace an item's metadata")
 def replace_metadata(request: Request, item_id: str, metadata: dict) -> ItemOut:  # type: ignore[type-arg]
     auth.require_staff(request)
-    update_metadata(wiring_of(request).uow(), auth.current_actor(request), item_id, metadata)
+    update_metadata(wiring_of(request).uow(), auth.current_actor(request), item_id, with_value_languages(metadata))
     return item_out(request, item_id)
 
 
@@ -103,7 +104,7 @@ def patch_item(request: Request, item_id: str, body: ItemPatch) -> ItemOut:
     auth.require_staff(request)
     uow, actor = wiring_of(request).uow, auth.current_actor(request)
     if body.metadata is not None:
-        update_metadata(uow(), actor, item_id, body.metadata)
+        update_metadata(uow(), actor, item_id, with_value_languages(body.metadata))
     if body.visibility is not None:
         workflow.set_visibility(uow(), actor, item_id, Visibility(body.visibility))
     if body.embargo_until is not None or body.lift_embargo:

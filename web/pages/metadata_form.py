@@ -15,6 +15,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from repository.domain import Metadata
+from repository.metadata import with_value_languages
 
 REPEATING = {
     "titles": ("value", "lang"),
@@ -77,7 +78,7 @@ def metadata_from_form(form: FormData, stored: Metadata) -> Metadata:
         out["oer"] = oer
     else:
         out.pop("oer", None)
-    return out
+    return with_value_languages(out)  # an empty language box means "the language the text is in"
 
 
 def pending_suggestions(metadata: Metadata, suggestions: Metadata) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from repository.db.uow import reading
 from repository.domain import Status, Visibility, utcnow
 from repository.errors import InvalidInput, InvalidMetadata, MawridError
 from repository.ingest import jobs as jobs_service
+from repository.metadata import with_value_languages
 from repository.services import batch, users
 from repository.services.deposit import deposit_item
 from repository.services.files import add_file
@@ -96,7 +97,7 @@ def upload_context(request: Request, values: dict[str, Any] | None = None) -> di
         "groups": collections_by_community(request),
         "types": TYPES,
         "licenses": LICENSES,
-        "values": values or {"title_lang": request.state.lang, "type": "article", "visibility": "public"},
+        "values": values or {"title_lang": "", "type": "article", "visibility": "public"},
         "max_bytes": wiring_of(request).settings.max_upload_bytes,
     }
 
@@ -140,7 +141,7 @@ def upload_metadata(form: FormData, files: list[UploadFile]) -> tuple[dict[str, 
             meta[name] = str(form.get(name)).strip()
     if str(form.get("license", "")).strip():
         meta["license"] = {"uri": str(form.get("license")).strip()}
-    return meta, provisional
+    return with_value_languages(meta), provisional
 
 
 @router.post("/workspace/upload")
