@@ -29,6 +29,7 @@ from repository.db import tables as t
 from repository.db.uow import reading
 from repository.domain import Actor, Collection, Community, Item, Status
 from repository.errors import Gone, NotFound
+from repository.services.workflow import withdrawal_reason
 from repository.settings import Settings
 
 ARABIC_LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
@@ -57,7 +58,8 @@ def readable_item(conn: Connection, item_id: str, actor: Actor, today: date, set
     if actor.is_staff or item.metadata_is_public(today, settings.embargo_hides_metadata):
         return item
     if item.was_public and item.status in (Status.WITHDRAWN, Status.DELETED):
-        raise Gone(f"item {item_id} has been withdrawn from the repository")
+        reason = withdrawal_reason(conn, item_id) if item.status is Status.WITHDRAWN else None
+        raise Gone(f"item {item_id} has been withdrawn from the repository", reason=reason, title=item.title)
     raise NotFound(f"no item {item_id!r}")
 
 

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from repository.errors import InvalidInput, InvalidMetadata, MawridError, NotFound, Unauthorized
+from repository.errors import Gone, InvalidInput, InvalidMetadata, MawridError, NotFound, Unauthorized
 from web.templating import render
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ def problem(exc: MawridError, instance: str = "") -> dict[str, object]:
         body["instance"] = instance
     if isinstance(exc, InvalidMetadata) and exc.errors:
         body["errors"] = exc.errors
+    if isinstance(exc, Gone) and exc.details.get("reason"):
+        body["reason"] = exc.details["reason"]
     return body
 
 

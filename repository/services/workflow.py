@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from repository.db import records
 from repository.db import tables as t
@@ -31,7 +33,13 @@ ALLOWED = {
 
 
 def _change(
-    uow: UnitOfWork, actor: Actor, item_id: str, action: str, mutate: Callable[[Item], None], clock: Clock
+    uow: UnitOfWork,
+    actor: Actor,
+    item_id: str,
+    action: str,
+    mutate: Callable[[Item], None],
+    clock: Clock,
+    events: dict[str, Any] | None = None,
 ) -> Item:
     require_staff(actor)
     with uow:
@@ -43,7 +51,7 @@ def _change(
             raise Conflict(f"item {item_id} is deleted")
         before = snapshot(item)
         mutate(item)
-        return record_change(uow.conn, actor, item, before, action, clock)
+        return record_change(uow.conn, actor, item, before, action, clock, events=events)
 
 
 def _to(status: Status) -> Callable[[Item], None]:
@@ -61,8 +69,29 @@ def publish_item(uow: UnitOfWork, actor: Actor, item_id: str, clock: Clock = utc
     return _change(uow, actor, item_id, "publish", _to(Status.PUBLISHED), clock)
 
 
-def withdraw_item(uow: UnitOfWork, actor: Actor, item_id: str, clock: Clock = utcnow) -> Item:
-    return _change(uow, actor, item_id, "withdraw", _to(Status.WITHDRAWN), clock)
+def withdraw_item(
+    uow: UnitOfWork, actor: Actor, item_id: str, clock: Clock = utcnow, *, reason: str | None = None
+) -> Item:
+    """Take a published item out of the repository; its address keeps a tombstone that shows
+    `reason` (kept in the item's history). The site and the API require a reason."""
+    reason = (reason or "").strip() or None
+    events = {REASON: {"old": None, "new": reason}} if reason else None
+    return _change(uow, actor, item_id, "withdraw", _to(Status.WITHDRAWN), clock, events)
+
+
+REASON = "withdrawal_reason"  # the key of a withdrawal's reason among its version's changes
+
+
+def withdrawal_reason(conn: Connection, item_id: str) -> str | None:
+    """The reason given when the item was last withdrawn, if one was."""
+    changes = conn.execute(
+        select(t.versions.c.changes)
+        .where(t.versions.c.item_id == item_id, t.versions.c.action == "withdraw")
+        .order_by(t.versions.c.number.desc())
+        .limit(1)
+    ).scalar()
+    reason = (changes or {}).get(REASON, {}).get("new")
+    return str(reason) if reason else None
 
 
 def return_to_draft(uow: UnitOfWork, actor: Actor, item_id: str, clock: Clock = utcnow) -> Item:

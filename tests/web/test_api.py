@@ -47,6 +47,11 @@ def test_items_can_be_created_updated_published_and_deleted(
     assert listing["total"] == 1 and listing["items"][0]["id"] == item_id
     versions = client.get(f"/api/items/{item_id}/versions", headers=bearer(token)).json()
     assert [v["action"] for v in versions] == ["deposit", "update", "embargo", "embargo", "publish"]
+    no_reason = client.post(f"/api/items/{item_id}/withdraw", headers=bearer(token))
+    assert no_reason.status_code == 400 and "reason" in no_reason.json()["detail"]
+    withdrawn = client.post(f"/api/items/{item_id}/withdraw", params={"reason": "Superseded"}, headers=bearer(token))
+    assert withdrawn.json()["status"] == "withdrawn"
+    assert client.get(f"/api/items/{item_id}").json()["reason"] == "Superseded"
     assert client.delete(f"/api/items/{item_id}", headers=bearer(token)).status_code == 204
     assert client.get(f"/api/items/{item_id}").status_code == 410  # a tombstone: gone for good
 

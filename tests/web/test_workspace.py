@@ -302,9 +302,26 @@ def test_workflow_buttons_publish_embargo_and_withdraw(
         done = records.load_item(conn, item.id)
     assert done.status is Status.PUBLISHED and done.visibility.value == "restricted"
     assert done.embargo_until is not None and done.embargo_until.year == 2031
-    client.post(f"/workspace/items/{item.id}/action", data={"csrf_token": staff, "action": "withdraw"})
+    edit = client.get(f"/workspace/items/{item.id}", headers={"accept-language": "en"}).text
+    assert f'href="/workspace/items/{item.id}/withdraw"' in edit  # a confirmation step, not a one-click button
+    refused = client.post(f"/workspace/items/{item.id}/action", data={"csrf_token": staff, "action": "withdraw"})
+    assert refused.status_code == 400
+    empty = client.post(f"/workspace/items/{item.id}/withdraw", data={"csrf_token": staff, "reason": "  "})
+    assert empty.status_code == 422 and 'aria-invalid="true"' in empty.text
+    with reading(wiring.engine) as conn:
+        assert records.load_item(conn, item.id).status is Status.PUBLISHED
+    client.post(
+        f"/workspace/items/{item.id}/withdraw", data={"csrf_token": staff, "reason": "Duplicate of 2019 thesis"}
+    )
     with reading(wiring.engine) as conn:
         assert records.load_item(conn, item.id).status is Status.WITHDRAWN
+    client.cookies.clear()  # a reader
+    with wiring.uow() as uow:
+        uow.conn.execute(t.items.update().where(t.items.c.id == item.id).values(visibility="public"))
+    tombstone = client.get(f"/items/{item.id}", headers={"accept-language": "en"})
+    assert tombstone.status_code == 410 and "Reason for withdrawal" in tombstone.text
+    assert "Duplicate of 2019 thesis" in tombstone.text
+    assert client.get(f"/api/items/{item.id}").json()["reason"] == "Duplicate of 2019 thesis"
 
 
 def test_batch_import_page_checks_the_sheet_and_imports(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
 
@@ -24,7 +24,6 @@ router = APIRouter(prefix="/api/items", tags=["items"], dependencies=[Depends(au
 ACTIONS = {
     "submit": workflow.submit_item,
     "publish": workflow.publish_item,
-    "withdraw": workflow.withdraw_item,
     "return-to-draft": workflow.return_to_draft,
 }
 
@@ -116,10 +115,19 @@ def patch_item(request: Request, item_id: str, body: ItemPatch) -> ItemOut:
 
 @router.post("/{item_id}/{action}", response_model=ItemOut, summary="Submit, publish, withdraw or return to draft")
 def change_status(
-    request: Request, item_id: str, action: Literal["submit", "publish", "withdraw", "return-to-draft"]
+    request: Request,
+    item_id: str,
+    action: Literal["submit", "publish", "withdraw", "return-to-draft"],
+    reason: str = Query("", description="Why the item is withdrawn (required to withdraw); shown on its tombstone"),
 ) -> ItemOut:
     auth.require_staff(request)
-    ACTIONS[action](wiring_of(request).uow(), auth.current_actor(request), item_id)
+    uow, actor = wiring_of(request).uow(), auth.current_actor(request)
+    if action == "withdraw":
+        if not reason.strip():
+            raise InvalidInput("withdrawing an item needs a reason (?reason=…), shown on its tombstone page")
+        workflow.withdraw_item(uow, actor, item_id, reason=reason)
+    else:
+        ACTIONS[action](uow, actor, item_id)
     return item_out(request, item_id)
 
 

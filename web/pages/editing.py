@@ -41,7 +41,6 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(auth.require_s
 ACTIONS = {
     "submit": (workflow.submit_item, N_("Submitted for review.")),
     "publish": (workflow.publish_item, N_("Published.")),
-    "withdraw": (workflow.withdraw_item, N_("Withdrawn.")),
     "return_to_draft": (workflow.return_to_draft, N_("Returned to draft.")),
     "delete": (workflow.delete_item, N_("Deleted.")),
 }
@@ -72,7 +71,9 @@ def edit_context(request: Request, item: Item, jobs: dict[int, dict[str, Any]], 
         "types": TYPES,
         "licenses": LICENSES,
         "groups": collections_by_community(request),
-        "actions": [a for a, allowed in workflow.ALLOWED.items() if item.status in allowed and a in ACTIONS],
+        "actions": [
+            a for a, allowed in workflow.ALLOWED.items() if item.status in allowed and a in (*ACTIONS, "withdraw")
+        ],
         "course_state": course_state(request, item),
         **extra,
     }
@@ -124,6 +125,26 @@ async def change_status(request: Request, item_id: str) -> Response:
     service, done = ACTIONS[action]
     await run_in_threadpool(service, wiring_of(request).uow(), auth.current_actor(request), item_id)
     auth.flash(request, done, "success")
+    return RedirectResponse(f"/workspace/items/{item_id}", status_code=303)
+
+
+@router.get("/workspace/items/{item_id}/withdraw")
+def withdraw_page(request: Request, item_id: str) -> Response:
+    """The confirmation step: withdrawing takes a reason, shown later on the tombstone."""
+    item, _ = _load(request, item_id)
+    return render(request, "workspace/withdraw.html", {"item": item})
+
+
+@router.post("/workspace/items/{item_id}/withdraw")
+async def withdraw(request: Request, item_id: str) -> Response:
+    reason = str((await request.form()).get("reason", "")).strip()
+    if not reason:
+        item, _ = await run_in_threadpool(_load, request, item_id)
+        context = {"item": item, "missing_reason": True, "reason": reason}
+        return render(request, "workspace/withdraw.html", context, status_code=422)
+    uow, actor = wiring_of(request).uow, auth.current_actor(request)
+    await run_in_threadpool(lambda: workflow.withdraw_item(uow(), actor, item_id, reason=reason))
+    auth.flash(request, N_("Withdrawn."), "success")
     return RedirectResponse(f"/workspace/items/{item_id}", status_code=303)
 
 
