@@ -16,12 +16,10 @@ items that were once public (withdrawn-then-reworked drafts too) as headers with
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
-from urllib.parse import urlsplit
 
 from lxml import etree
 from sqlalchemy import ColumnElement, Engine, Row, Select, and_, func, null, or_, select
@@ -44,7 +42,6 @@ from repository.settings import Settings
 
 OAI_IDENTIFIER = "http://www.openarchives.org/OAI/2.0/oai-identifier"
 OAI_IDENTIFIER_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai-identifier.xsd"
-REPOSITORY_IDENTIFIER = re.compile(r"^[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+$")  # oai-identifier.xsd
 
 
 @dataclass
@@ -58,11 +55,12 @@ class OaiProvider:
         return self.settings.base_url.rstrip("/")
 
     @cached_property
-    def host(self) -> str:
-        return (urlsplit(self.base_url).hostname or "localhost").lower()
+    def namespace(self) -> str:
+        """The namespace-identifier of our oai-identifiers: always a domain name (Settings)."""
+        return self.settings.resolved_oai_namespace
 
     def oai_identifier(self, item_id: str) -> str:
-        return f"oai:{self.host}:{item_id}"
+        return self.settings.oai_identifier(item_id)
 
     def respond(self, pairs: list[tuple[str, str]]) -> bytes:
         """The response document for one request's arguments (repeated names kept, in order)."""
@@ -115,19 +113,19 @@ class OaiProvider:
             ("granularity", "YYYY-MM-DDThh:mm:ssZ"),
         ):
             etree.SubElement(element, q(name)).text = value
-        if REPOSITORY_IDENTIFIER.match(self.host):  # an IP address or a bare host name cannot be one
-            description = etree.SubElement(element, q("description"))
-            ident = etree.SubElement(
-                description, f"{{{OAI_IDENTIFIER}}}oai-identifier", nsmap={None: OAI_IDENTIFIER, "xsi": XSI}
-            )
-            ident.set(XSI_SCHEMA_LOCATION, f"{OAI_IDENTIFIER} {OAI_IDENTIFIER_SCHEMA}")
-            for name, value in (
-                ("scheme", "oai"),
-                ("repositoryIdentifier", self.host),
-                ("delimiter", ":"),
-                ("sampleIdentifier", self.oai_identifier("3k7m9q2x4z")),
-            ):
-                etree.SubElement(ident, f"{{{OAI_IDENTIFIER}}}{name}").text = value
+        # Always present: the namespace is a domain name whatever the base URL (Settings.oai_namespace).
+        description = etree.SubElement(element, q("description"))
+        ident = etree.SubElement(
+            description, f"{{{OAI_IDENTIFIER}}}oai-identifier", nsmap={None: OAI_IDENTIFIER, "xsi": XSI}
+        )
+        ident.set(XSI_SCHEMA_LOCATION, f"{OAI_IDENTIFIER} {OAI_IDENTIFIER_SCHEMA}")
+        for name, value in (
+            ("scheme", "oai"),
+            ("repositoryIdentifier", self.namespace),
+            ("delimiter", ":"),
+            ("sampleIdentifier", self.oai_identifier("3k7m9q2x4z")),
+        ):
+            etree.SubElement(ident, f"{{{OAI_IDENTIFIER}}}{name}").text = value
         return element
 
     def _list_metadata_formats(self, request: Request) -> etree._Element:
@@ -179,7 +177,7 @@ class OaiProvider:
         return element
 
     def _load(self, conn: Connection, identifier: str) -> Item:
-        prefix = f"oai:{self.host}:"
+        prefix = f"oai:{self.namespace}:"
         item_id = identifier[len(prefix) :] if identifier.startswith(prefix) else None
         row = None
         if item_id:

@@ -7,13 +7,18 @@ one place that turns these settings into engines and adapters.
 
 from __future__ import annotations
 
+import re
 import secrets
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# An oai-identifier's namespace part is a domain name (OAI-PMH 2.0 guidelines, oai-identifier.xsd).
+OAI_NAMESPACE = re.compile(r"^[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+$")
+DEFAULT_OAI_NAMESPACE = "mawrid.local"  # when the base URL's host is an IP address or a bare name
 
 SECRET_NAMES = ("secret_key", "s3_secret_access_key", "database_url", "elasticsearch_url")
 
@@ -49,6 +54,9 @@ class Settings(BaseSettings):
     job_time_limit_seconds: int = Field(default=300, gt=0)
     job_memory_limit_mb: int = Field(default=2048, gt=0)
     oai_page_size: int = Field(default=100, gt=0)
+    # The namespace of OAI-PMH identifiers (oai:<namespace>:<item id>): a domain name. Unset, the
+    # base URL's host if it is one, else DEFAULT_OAI_NAMESPACE. Changing it renames every record.
+    oai_namespace: str | None = None
     # An embargo closes an item's files until its date; its metadata stays public (the DSpace and
     # InvenioRDM default) unless this is set, which hides the whole record everywhere, OAI-PMH too.
     embargo_hides_metadata: bool = False
@@ -65,6 +73,23 @@ class Settings(BaseSettings):
             raise ValueError("MAWRID_PACKAGE_ORIGIN needs a host name of its own, not the site's host on another port")
         self.package_origin = f"{origin.scheme}://{origin.netloc}"
         return self
+
+    @field_validator("oai_namespace")
+    @classmethod
+    def _domain_name(cls, value: str | None) -> str | None:
+        if value is not None and not OAI_NAMESPACE.match(value):
+            raise ValueError(f"{value!r} is not a domain name (such as repository.qou.edu)")
+        return value.lower() if value else None
+
+    @property
+    def resolved_oai_namespace(self) -> str:
+        if self.oai_namespace:
+            return self.oai_namespace
+        host = (urlsplit(self.base_url).hostname or "").lower()
+        return host if OAI_NAMESPACE.match(host) else DEFAULT_OAI_NAMESPACE
+
+    def oai_identifier(self, item_id: str) -> str:
+        return f"oai:{self.resolved_oai_namespace}:{item_id}"
 
     @property
     def resolved_database_url(self) -> str:

@@ -198,3 +198,22 @@ def test_http_answers_are_200_xml_and_schema_valid(repository: Repository) -> No
         error = assert_valid(response.content).find("{*}error")
         codes.append(None if error is None else error.get("code"))
     assert codes == [None, "badVerb", "badVerb", None, "badArgument", "badResumptionToken"]
+
+
+def test_sickle_gets_records_by_domain_name_identifiers_from_a_server_on_an_ip_address(
+    wiring: Wiring, collection: str
+) -> None:
+    item = make_item(wiring, collection, ARABIC_TITLES[0], creators=[{"name": ARABIC_CREATOR}], language="ar")
+    with served(create_app(wiring)) as base:  # base_url stays http://127.0.0.1:8000: an IP address
+        sickle = Sickle(f"{base}/oai", max_retries=0)
+        identify = sickle.Identify()
+        described = etree.fromstring(identify.raw.encode())
+        record = sickle.GetRecord(identifier=f"oai:mawrid.local:{item.id}", metadataPrefix="oai_dc")
+        with pytest.raises(IdDoesNotExist):
+            sickle.GetRecord(identifier=f"oai:127.0.0.1:{item.id}", metadataPrefix="oai_dc")
+        response = httpx.get(f"{base}/oai", params={"verb": "Identify"})
+    assert_valid(response.content)
+    assert described.findtext(".//{*}repositoryIdentifier") == "mawrid.local"
+    assert described.findtext(".//{*}sampleIdentifier", "").startswith("oai:mawrid.local:")
+    assert record.header.identifier == f"oai:mawrid.local:{item.id}"
+    assert record.metadata["title"] == [ARABIC_TITLES[0]]

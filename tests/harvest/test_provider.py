@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 from lxml import etree
+from pydantic import ValidationError
 from sqlalchemy import event
 
 from harvest.service import OaiProvider
@@ -75,11 +76,35 @@ def test_identify_describes_the_repository(oai_wiring: Wiring, collection: str, 
     assert description.findtext("{*}sampleIdentifier", "").startswith(f"oai:{HOST}:")
 
 
-def test_identify_on_an_ip_address_leaves_out_the_oai_identifier_description(wiring: Wiring) -> None:
+def test_identifiers_on_an_ip_address_use_a_domain_name_namespace(wiring: Wiring, collection: str) -> None:
     provider = OaiProvider(wiring.engine, wiring.settings)  # base_url http://127.0.0.1:8000
     identify = assert_valid(provider.respond([("verb", "Identify")]))
     assert text(identify, "oai:Identify/oai:baseURL") == "http://127.0.0.1:8000/oai"
-    assert identify.find("oai:Identify/oai:description", NS) is None
+    description = identify.find("oai:Identify/oai:description/{*}oai-identifier", NS)
+    assert description is not None and description.findtext("{*}repositoryIdentifier") == "mawrid.local"
+    item = make_item(wiring, collection, "An article")
+    found = assert_valid(
+        provider.respond(
+            [("verb", "GetRecord"), ("identifier", f"oai:mawrid.local:{item.id}"), ("metadataPrefix", "oai_dc")]
+        )
+    )
+    assert found.find("oai:GetRecord/oai:record/oai:metadata", NS) is not None
+    old = assert_valid(
+        provider.respond(
+            [("verb", "GetRecord"), ("identifier", f"oai:127.0.0.1:{item.id}"), ("metadataPrefix", "oai_dc")]
+        )
+    )
+    assert old.find("oai:error", NS).get("code") == "idDoesNotExist"
+
+
+def test_the_oai_namespace_setting_must_be_a_domain_name_and_wins_over_the_host(wiring: Wiring) -> None:
+    named = wiring.settings.model_copy(update={"base_url": "https://repository.qou.edu"})
+    assert named.oai_identifier("x1") == "oai:repository.qou.edu:x1"
+    chosen = Settings(base_url="http://10.0.0.5:8000", oai_namespace="Repository.QOU.edu", _env_file=None)  # type: ignore[call-arg]
+    assert chosen.oai_identifier("x1") == "oai:repository.qou.edu:x1"
+    for bad in ("127.0.0.1", "localhost", "repo_qou.edu"):
+        with pytest.raises(ValidationError):
+            Settings(oai_namespace=bad, _env_file=None)  # type: ignore[call-arg]
 
 
 def test_list_metadata_formats_for_the_repository_and_per_item(oai_wiring: Wiring, collection: str, ask: Ask) -> None:

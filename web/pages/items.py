@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from urllib.parse import urlparse
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -123,7 +122,7 @@ def landing_page(request: Request, item_id: str) -> Response:
         "doi": citations.doi(item),
         "related": catalog.related(entries, item),
         "canonical": url,
-        "oai_identifier": f"oai:{(urlparse(base).hostname or 'localhost').lower()}:{item.id}",
+        "oai_identifier": wiring.settings.oai_identifier(item.id),
     }
     headers = {"link": linked_data.link_header(item, base, originals)}
     if not item.metadata_is_public(today, wiring.settings.embargo_hides_metadata):  # staff viewing a hidden item
