@@ -54,5 +54,9 @@ def resumption_token(parent: etree._Element, token: str, cursor: int, total: int
     element.text = token or None
 
 
-def serialize(root: etree._Element) -> bytes:
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+def serialize(root: etree._Element, stylesheet: str | None = None) -> bytes:
+    """The document's bytes; `stylesheet` adds an xml-stylesheet instruction (an XSLT for people
+    reading the response in a browser; harvesters ignore processing instructions)."""
+    if stylesheet is not None:
+        root.addprevious(etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{stylesheet}"'))
+    return bytes(etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8"))

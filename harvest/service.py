@@ -49,6 +49,7 @@ class OaiProvider:
     engine: Engine
     settings: Settings
     clock: Clock = utcnow
+    stylesheet: str | None = None  # the XSLT a browser applies to show responses readably
 
     @cached_property
     def base_url(self) -> str:
@@ -76,13 +77,13 @@ class OaiProvider:
             if error.hides_arguments:
                 return self.error(error, now)
             add_errors(root, [error])
-        return serialize(root)
+        return serialize(root, self.stylesheet)
 
     def error(self, error: OaiError, now: datetime | None = None) -> bytes:
         """A response carrying only an error, with a bare request element (section 3.2)."""
         root = envelope(now or self.clock(), f"{self.base_url}/oai", {})
         add_errors(root, [error])
-        return serialize(root)
+        return serialize(root, self.stylesheet)
 
     def _answer(self, request: Request, now: datetime) -> etree._Element:
         if request.verb == "Identify":

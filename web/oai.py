@@ -15,14 +15,22 @@ from starlette.concurrency import run_in_threadpool
 
 from harvest.service import OaiProvider
 from harvest.verbs import OaiError
+from web.templating import render
 
 router = APIRouter(tags=["oai-pmh"])
 MEDIA_TYPE = "text/xml; charset=utf-8"
+STYLESHEET = "/oai.xsl"  # rendered per language (every label is translated), same origin for the CSP
+
+
+@router.get("/oai.xsl", include_in_schema=False)
+def stylesheet(request: Request) -> Response:
+    """The XSLT that lays out /oai responses for a person reading them in a browser."""
+    return render(request, "oai.xsl.xml", media_type="text/xsl", headers={"vary": "Accept-Language, Cookie"})
 
 
 def _provider(request: Request) -> OaiProvider:
     wiring = request.app.state.wiring
-    return OaiProvider(wiring.engine, wiring.settings)
+    return OaiProvider(wiring.engine, wiring.settings, stylesheet=STYLESHEET)
 
 
 @router.get("/oai", response_class=Response)
