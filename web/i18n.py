@@ -1,7 +1,9 @@
 """The interface language: Arabic or English, chosen per request.
 
-The choice comes from the language switch (remembered in a cookie), else the
-browser's Accept-Language, else Arabic. Translations are Babel/gettext
+The choice comes from a `?lang=ar|en` in the address (the language versions
+that pages announce with `<link rel="alternate" hreflang>`), else the
+language switch (remembered in a cookie), else the browser's Accept-Language
+on a first visit, else Arabic. Translations are Babel/gettext
 catalogs in `web/locale/` (`.po` committed, `.mo` compiled at install); a
 missing `.mo` falls back to the untranslated English strings rather than
 failing, so a fresh checkout still serves pages.
@@ -13,6 +15,7 @@ from datetime import date, datetime
 from functools import cache
 from gettext import GNUTranslations, NullTranslations
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
@@ -23,6 +26,7 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("ar", "en")
 DEFAULT = "ar"
 COOKIE = "mawrid_lang"
+QUERY = "lang"  # ?lang=ar or ?lang=en: one language version of a page, whatever the cookie says
 RTL_LANGUAGES = {"ar", "fa", "ur", "he", "ps", "ku", "ckb", "yi", "dv", "sd", "ug"}
 NAMES = {"ar": "العربية", "en": "English"}
 
@@ -57,7 +61,10 @@ def direction(lang: str | None) -> str:
     return "rtl" if (lang or "").split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
 
-def negotiate(cookie: str | None, accept_language: str | None) -> str:
+def negotiate(cookie: str | None, accept_language: str | None, asked: str | None = None) -> str:
+    """The interface language: `asked` (the address's ?lang=), the cookie, Accept-Language, Arabic."""
+    if asked in LANGUAGES:
+        return asked
     if cookie in LANGUAGES:
         return cookie
     for tag in _accepted(accept_language or ""):
@@ -65,6 +72,15 @@ def negotiate(cookie: str | None, accept_language: str | None) -> str:
         if primary in LANGUAGES:
             return primary
     return DEFAULT
+
+
+def alternates(base_url: str, path: str, query: str) -> list[tuple[str, str]]:
+    """(hreflang, URL) of each language version of a page, and x-default: the address that
+    follows the reader's own choice (cookie or browser)."""
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != QUERY]
+    bare = base_url.rstrip("/") + path + (f"?{urlencode(kept)}" if kept else "")
+    joiner = "&" if kept else "?"
+    return [*((code, f"{bare}{joiner}{QUERY}={code}") for code in LANGUAGES), ("x-default", bare)]
 
 
 def _accepted(header: str) -> list[str]:

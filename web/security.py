@@ -8,6 +8,7 @@ through untouched. Responses that set their own Content-Security-Policy
 from __future__ import annotations
 
 from http.cookies import CookieError, SimpleCookie
+from urllib.parse import parse_qs
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
@@ -51,7 +52,9 @@ class EdgeMiddleware:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        lang = i18n.negotiate(_cookie(headers.get("cookie", ""), i18n.COOKIE), headers.get("accept-language"))
+        asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(i18n.QUERY, [None])[-1]
+        cookie = _cookie(headers.get("cookie", ""), i18n.COOKIE)
+        lang = i18n.negotiate(cookie, headers.get("accept-language"), asked)
         scope.setdefault("state", {})["lang"] = lang
         sender = _with_headers(lang, send)
         declared = headers.get("content-length", "")

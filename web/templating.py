@@ -91,6 +91,7 @@ def context_for(request: Request) -> dict[str, Any]:
         "flashes": auth.take_flashes(request) if "session" in request.scope else [],
         "here": here(request),
         "here_quoted": quote(here(request), safe=""),
+        "alternates": i18n.alternates(wiring.settings.base_url, request.url.path, request.url.query),
         "site_name": wiring.settings.repository_name,
         "base_url": wiring.settings.base_url.rstrip("/"),
         "job_labels": json.dumps(

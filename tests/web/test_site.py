@@ -263,3 +263,20 @@ def test_errors_are_pages_for_readers_and_problems_for_programs(client: TestClie
     assert unknown_route.status_code == 404 and unknown_route.headers["content-type"] == "application/problem+json"
     invalid = client.get("/api/items", params={"limit": "many"})
     assert invalid.status_code == 422 and "query.limit" in invalid.json()["errors"]
+
+
+def test_pages_announce_their_language_versions_and_an_address_can_ask_for_one(client: TestClient) -> None:
+    arabic = client.get("/about?x=1", headers={"accept-language": "ar-PS,ar;q=0.9,en;q=0.8"}).text
+    assert '<html lang="ar" dir="rtl">' in arabic
+    base = "http://127.0.0.1:8000/about"
+    for hreflang, href in (
+        ("ar", f"{base}?x=1&amp;lang=ar"),
+        ("en", f"{base}?x=1&amp;lang=en"),
+        ("x-default", f"{base}?x=1"),
+    ):
+        assert f'<link rel="alternate" hreflang="{hreflang}" href="{href}">' in arabic
+    asked = client.get("/about?lang=en", headers={"accept-language": "ar"})
+    assert '<html lang="en" dir="ltr">' in asked.text and asked.headers["content-language"] == "en"
+    switched = client.get("/lang/ar?next=/about%3Flang%3Den%26x%3D1", follow_redirects=False)
+    assert switched.headers["location"] == "/about?x=1"  # the switch is not overridden by the old address
+    assert '<html lang="ar" dir="rtl">' in client.get("/about", headers={"accept-language": "en"}).text

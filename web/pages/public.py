@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -74,6 +76,9 @@ def switch_language(code: str, next: str = "/") -> Response:
     """Remember the reader's language and return to the page they were on."""
     if code not in i18n.LANGUAGES:
         code = i18n.DEFAULT
-    response = RedirectResponse(local_target(next, "/"), status_code=303)
+    target = urlsplit(local_target(next, "/"))
+    query = urlencode([(k, v) for k, v in parse_qsl(target.query, keep_blank_values=True) if k != i18n.QUERY])
+    # Back to the page in the chosen language: a ?lang= left in the address would override the choice.
+    response = RedirectResponse(target.path + (f"?{query}" if query else ""), status_code=303)
     response.set_cookie(i18n.COOKIE, code, max_age=365 * 86400, samesite="lax", httponly=True)
     return response
