@@ -55,6 +55,7 @@ STAFF: dict[str, Callable[[Site], str]] = {
     "upload": lambda s: "/workspace/upload",
     "edit-item": lambda s: f"/workspace/items/{_first_pdf(s)}",
     "history": lambda s: f"/workspace/items/{_first_pdf(s)}/history",
+    "withdraw": lambda s: f"/workspace/items/{_first_pdf(s)}/withdraw",
     "jobs": lambda s: "/workspace/jobs",
     "import": lambda s: "/workspace/import",
     "tokens": lambda s: "/workspace/tokens",
