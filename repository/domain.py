@@ -39,6 +39,7 @@ class FileRole(enum.StrEnum):
 class Role(enum.StrEnum):
     ADMIN = "admin"
     LIBRARIAN = "librarian"
+    SUBMITTER = "submitter"  # faculty: deposits into granted collections, for a librarian to review
 
 
 class JobStatus(enum.StrEnum):
@@ -82,7 +83,12 @@ class Actor:
 
     @property
     def is_staff(self) -> bool:
-        return self.role is not None
+        """Librarians and administrators: they see restricted items and may change any item."""
+        return self.role in (Role.ADMIN, Role.LIBRARIAN)
+
+    @property
+    def is_submitter(self) -> bool:
+        return self.role is Role.SUBMITTER
 
 
 SYSTEM = Actor(user_id=None, name="system", role=Role.ADMIN)
@@ -94,7 +100,17 @@ class Community:
     id: str  # slug, also the first part of OAI setSpecs
     name_en: str
     name_ar: str
-    description: str = ""
+    description: str = ""  # in English
+    description_ar: str = ""
+
+    def name(self, lang: str) -> str:
+        return self.name_ar if lang == "ar" else self.name_en
+
+    def description_in(self, lang: str) -> tuple[str, str]:
+        """(text, its language): the reader's language if written, else the other one."""
+        first, other = ("ar", "en") if lang == "ar" else ("en", "ar")
+        texts = {"en": self.description, "ar": self.description_ar}
+        return (texts[first], first) if texts[first] else (texts[other], other)
 
 
 @dataclass(frozen=True)
@@ -103,7 +119,17 @@ class Collection:
     community_id: str
     name_en: str
     name_ar: str
-    description: str = ""
+    description: str = ""  # in English
+    description_ar: str = ""
+
+    def name(self, lang: str) -> str:
+        return self.name_ar if lang == "ar" else self.name_en
+
+    def description_in(self, lang: str) -> tuple[str, str]:
+        """(text, its language): the reader's language if written, else the other one."""
+        first, other = ("ar", "en") if lang == "ar" else ("en", "ar")
+        texts = {"en": self.description, "ar": self.description_ar}
+        return (texts[first], first) if texts[first] else (texts[other], other)
 
     @property
     def set_spec(self) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
 
@@ -198,25 +198,39 @@ def license_labels(conn: Connection, uris: Iterable[str]) -> dict[str, str]:
 
 def list_communities(conn: Connection) -> list[Community]:
     query = select(t.communities).order_by(t.communities.c.position, t.communities.c.id)
-    return [Community(r.id, r.name_en, r.name_ar, r.description) for r in conn.execute(query)]
+    return [Community(r.id, r.name_en, r.name_ar, r.description, r.description_ar) for r in conn.execute(query)]
 
 
 def list_collections(conn: Connection, community_id: str | None = None) -> list[Collection]:
     query = select(t.collections).order_by(t.collections.c.community_id, t.collections.c.id)
     if community_id is not None:
         query = query.where(t.collections.c.community_id == community_id)
-    return [Collection(r.id, r.community_id, r.name_en, r.name_ar, r.description) for r in conn.execute(query)]
+    return [
+        Collection(r.id, r.community_id, r.name_en, r.name_ar, r.description, r.description_ar)
+        for r in conn.execute(query)
+    ]
 
 
 def load_collection(conn: Connection, collection_id: str) -> Collection:
     row = conn.execute(select(t.collections).where(t.collections.c.id == collection_id)).first()
     if row is None:
         raise NotFound(f"no collection {collection_id!r}")
-    return Collection(row.id, row.community_id, row.name_en, row.name_ar, row.description)
+    return Collection(row.id, row.community_id, row.name_en, row.name_ar, row.description, row.description_ar)
+
+
+def count_items(conn: Connection, collection_id: str) -> int:
+    """Every item in the collection, tombstones included."""
+    query = select(func.count()).select_from(t.items).where(t.items.c.collection_id == collection_id)
+    return int(conn.execute(query).scalar_one())
+
+
+def count_items_by_collection(conn: Connection) -> dict[str, int]:
+    query = select(t.items.c.collection_id, func.count()).group_by(t.items.c.collection_id)
+    return {row[0]: int(row[1]) for row in conn.execute(query)}
 
 
 def load_community(conn: Connection, community_id: str) -> Community:
     row = conn.execute(select(t.communities).where(t.communities.c.id == community_id)).first()
     if row is None:
         raise NotFound(f"no community {community_id!r}")
-    return Community(row.id, row.name_en, row.name_ar, row.description)
+    return Community(row.id, row.name_en, row.name_ar, row.description, row.description_ar)

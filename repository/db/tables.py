@@ -38,7 +38,8 @@ communities = Table(
     Column("id", String(64), primary_key=True),
     Column("name_en", Text, nullable=False),
     Column("name_ar", Text, nullable=False),
-    Column("description", Text, nullable=False, default=""),
+    Column("description", Text, nullable=False, default=""),  # in English
+    Column("description_ar", Text, nullable=False, default=""),
     Column("position", Integer, nullable=False, default=0),
 )
 
@@ -49,7 +50,8 @@ collections = Table(
     Column("community_id", String(64), ForeignKey("communities.id"), nullable=False, index=True),
     Column("name_en", Text, nullable=False),
     Column("name_ar", Text, nullable=False),
-    Column("description", Text, nullable=False, default=""),
+    Column("description", Text, nullable=False, default=""),  # in English
+    Column("description_ar", Text, nullable=False, default=""),
 )
 
 items = Table(
@@ -129,6 +131,14 @@ users = Table(
     Column("role", String(16), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("created", DateTime, nullable=False),
+)
+
+# The collections a submitter may deposit into (librarians and administrators need no grant).
+collection_grants = Table(
+    "collection_grants",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("collection_id", String(64), ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True),
 )
 
 api_tokens = Table(

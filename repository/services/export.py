@@ -102,10 +102,21 @@ def restore_structure(uow: UnitOfWork, actor: Actor, path: Path) -> None:
         have_coll = {c.id for c in records.list_collections(conn)}
     for c in structure["communities"]:
         if c["id"] not in have_comm:
-            create_community(uow, actor, c["id"], c["name_en"], c["name_ar"], c["description"])
+            create_community(
+                uow, actor, c["id"], c["name_en"], c["name_ar"], c["description"], c.get("description_ar", "")
+            )
     for c in structure["collections"]:
         if c["id"] not in have_coll:
-            create_collection(uow, actor, c["community_id"], c["id"], c["name_en"], c["name_ar"], c["description"])
+            create_collection(
+                uow,
+                actor,
+                c["community_id"],
+                c["id"],
+                c["name_en"],
+                c["name_ar"],
+                c["description"],
+                c.get("description_ar", ""),
+            )
 
 
 def is_bag(path: Path) -> bool:

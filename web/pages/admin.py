@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -25,10 +27,12 @@ def _page(request: Request, name: str, status_code: int = 200, **extra: object) 
     with reading(wiring.engine) as conn:
         communities = records.list_communities(conn)
         all_collections = records.list_collections(conn)
+        counts = records.count_items_by_collection(conn)
     context = {
         "users": users.list_users(wiring.uow()),
         "communities": communities,
         "collections": all_collections,
+        "counts": counts,
         "roles": ROLES,
         "values": {},
         **extra,
@@ -96,6 +100,7 @@ async def add_community(request: Request) -> Response:
             str(form.get("name_en", "")).strip(),
             str(form.get("name_ar", "")).strip(),
             str(form.get("description", "")).strip(),
+            str(form.get("description_ar", "")).strip(),
         )
     except MawridError as exc:
         return _page(request, "collections", exc.http_status, error=exc, values=dict(form.items()))
@@ -116,8 +121,93 @@ async def add_collection(request: Request) -> Response:
             str(form.get("name_en", "")).strip(),
             str(form.get("name_ar", "")).strip(),
             str(form.get("description", "")).strip(),
+            str(form.get("description_ar", "")).strip(),
         )
     except MawridError as exc:
         return _page(request, "collections", exc.http_status, error=exc, values=dict(form.items()))
     auth.flash(request, N_("The collection was created."), "success")
+    return RedirectResponse("/admin/collections", status_code=303)
+
+
+# --- editing one community or collection -------------------------------------------------------
+
+
+def _edit_page(request: Request, kind: str, key: str, status_code: int = 200, **extra: object) -> Response:
+    with reading(wiring_of(request).engine) as conn:
+        if kind == "community":
+            subject: object = records.load_community(conn, key)
+            count = sum(1 for c in records.list_collections(conn, key))
+        else:
+            subject = records.load_collection(conn, key)
+            count = records.count_items(conn, key)
+        communities = records.list_communities(conn)
+    context = {"kind": kind, "subject": subject, "count": count, "communities": communities, **extra}
+    return render(request, "admin/edit.html", context, status_code=status_code)
+
+
+def _texts(form: Any) -> dict[str, str]:
+    return {name: str(form.get(name, "")) for name in ("name_en", "name_ar", "description", "description_ar")}
+
+
+@router.get("/admin/communities/{community_id}")
+def community_form(request: Request, community_id: str) -> Response:
+    return _edit_page(request, "community", community_id)
+
+
+@router.post("/admin/communities/{community_id}")
+async def edit_community(request: Request, community_id: str) -> Response:
+    form = await request.form()
+    try:
+        await run_in_threadpool(
+            lambda: collections.update_community(
+                wiring_of(request).uow(), auth.current_actor(request), community_id, **_texts(form)
+            )
+        )
+    except MawridError as exc:
+        return _edit_page(request, "community", community_id, exc.http_status, error=exc, values=_texts(form))
+    auth.flash(request, N_("The community was saved."), "success")
+    return RedirectResponse("/admin/collections", status_code=303)
+
+
+@router.post("/admin/communities/{community_id}/delete")
+def remove_community(request: Request, community_id: str) -> Response:
+    try:
+        collections.delete_community(wiring_of(request).uow(), auth.current_actor(request), community_id)
+    except Conflict as exc:
+        return _edit_page(request, "community", community_id, exc.http_status, refused=exc)
+    auth.flash(request, N_("The community was deleted."), "success")
+    return RedirectResponse("/admin/collections", status_code=303)
+
+
+@router.get("/admin/collections/{collection_id}")
+def collection_form(request: Request, collection_id: str) -> Response:
+    return _edit_page(request, "collection", collection_id)
+
+
+@router.post("/admin/collections/{collection_id}")
+async def edit_collection(request: Request, collection_id: str) -> Response:
+    form = await request.form()
+    try:
+        await run_in_threadpool(
+            lambda: collections.update_collection(
+                wiring_of(request).uow(),
+                auth.current_actor(request),
+                collection_id,
+                community_id=str(form.get("community", "")) or None,
+                **_texts(form),
+            )
+        )
+    except MawridError as exc:
+        return _edit_page(request, "collection", collection_id, exc.http_status, error=exc, values=_texts(form))
+    auth.flash(request, N_("The collection was saved."), "success")
+    return RedirectResponse("/admin/collections", status_code=303)
+
+
+@router.post("/admin/collections/{collection_id}/delete")
+def remove_collection(request: Request, collection_id: str) -> Response:
+    try:
+        collections.delete_collection(wiring_of(request).uow(), auth.current_actor(request), collection_id)
+    except Conflict as exc:
+        return _edit_page(request, "collection", collection_id, exc.http_status, refused=exc)
+    auth.flash(request, N_("The collection was deleted."), "success")
     return RedirectResponse("/admin/collections", status_code=303)

@@ -10,6 +10,7 @@ import re
 
 from babel import Locale, UnknownLocaleError
 
+from repository.domain import Collection, Community
 from web.i18n import N_, gettext
 
 TYPES = {
@@ -226,3 +227,10 @@ FORMATS = {
 def format_name(mime: str) -> str:
     """A short format name readers know ("PDF", "Word (DOCX)"); the MIME type when there is none."""
     return FORMATS.get(mime.split(";")[0], mime)
+
+
+def collection_label(collection: Collection, community: Community | None, lang: str) -> str:
+    """A collection's name with its faculty's, as lists and facets show it."""
+    if community is None:
+        return collection.name(lang)
+    return f"{collection.name(lang)} — {community.name(lang)}"

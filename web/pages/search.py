@@ -24,7 +24,7 @@ from repository.services.courses import lesson_for_hit
 from web import i18n
 from web.auth import current_actor, wiring_of
 from web.i18n import N_
-from web.pages.labels import BROWSE_FIELDS, TYPES, language_name, license_label, license_name
+from web.pages.labels import BROWSE_FIELDS, TYPES, collection_label, language_name, license_label, license_name
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -159,8 +159,12 @@ def search_page(request: Request) -> Response:
     lang: str = request.state.lang
     page = run_search(request, query)
     with reading(wiring_of(request).engine) as conn:
-        names = {c.id: (c.name_ar if lang == "ar" else c.name_en) for c in records.list_communities(conn)}
-        names |= {c.id: (c.name_ar if lang == "ar" else c.name_en) for c in records.list_collections(conn)}
+        communities = {c.id: c for c in records.list_communities(conn)}
+        names = {c.id: c.name(lang) for c in communities.values()}
+        # A collection is shown with its faculty: several faculties have a "Theses" or "Journals" collection.
+        names |= {
+            c.id: collection_label(c, communities.get(c.community_id), lang) for c in records.list_collections(conn)
+        }
         names |= records.license_labels(conn, _unnamed_licenses(page))
         lessons = {
             hit.id: found
