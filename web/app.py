@@ -29,6 +29,7 @@ from web.pages import (
     editing,
     items,
     public,
+    review,
     search,
     signin,
     workspace,
@@ -99,6 +100,19 @@ def create_app(wiring: Wiring | None = None, *, sync_index: bool = True) -> Fast
         app.include_router(module.router)
     app.include_router(oai.router)
     app.include_router(api_search.router)
-    for page in (public, browse, search, items, courses, discovery, signin, workspace, course_builder, editing, admin):
+    for page in (
+        public,
+        browse,
+        search,
+        items,
+        courses,
+        discovery,
+        signin,
+        workspace,
+        review,
+        course_builder,
+        editing,
+        admin,
+    ):
         app.include_router(page.router)
     return app

@@ -76,10 +76,19 @@ def current_actor(request: Request) -> Actor:
     return user.as_actor() if user else ANONYMOUS
 
 
-def require_staff(request: Request) -> User:
+def require_signed_in(request: Request) -> User:
+    """Any active account, submitters included."""
     user = current_user(request)
     if user is None:
         raise Unauthorized("sign in to use the workspace")
+    return user
+
+
+def require_staff(request: Request) -> User:
+    """Librarians and administrators; submitters have their own deposit pages."""
+    user = require_signed_in(request)
+    if user.role is Role.SUBMITTER:
+        raise Forbidden("submitters deposit through their own page, /deposits; the workspace is for librarians")
     return user
 
 
@@ -88,6 +97,13 @@ def require_admin(request: Request) -> User:
     if user.role is not Role.ADMIN:
         raise Forbidden("only administrators may manage users, communities and collections")
     return user
+
+
+def landing(user: User, target: str) -> str:
+    """Where a fresh sign-in goes: submitters to their deposits, whatever workspace page was asked for."""
+    if user.role is Role.SUBMITTER and target.startswith("/workspace"):
+        return "/deposits"
+    return target
 
 
 def sign_in(request: Request, user: User) -> None:

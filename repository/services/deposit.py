@@ -6,7 +6,11 @@ import re
 import secrets
 from datetime import date
 
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
 from repository.db import records
+from repository.db import tables as t
 from repository.db.uow import UnitOfWork
 from repository.domain import Actor, Item, Metadata, Status, Visibility, utcnow
 from repository.errors import Conflict, Forbidden, InvalidInput
@@ -35,6 +39,37 @@ def require_staff(actor: Actor) -> None:
         raise Forbidden("only librarians and administrators may change the repository")
 
 
+def is_granted(conn: Connection, actor: Actor, collection_id: str) -> bool:
+    """Whether a submitter may deposit into the collection (an administrator granted it)."""
+    query = select(t.collection_grants.c.user_id).where(
+        t.collection_grants.c.user_id == actor.user_id, t.collection_grants.c.collection_id == collection_id
+    )
+    return actor.is_submitter and actor.user_id is not None and conn.execute(query).first() is not None
+
+
+def require_depositor(conn: Connection, actor: Actor, collection_id: str) -> None:
+    """Staff deposit anywhere; a submitter only into the collections granted to them."""
+    if actor.is_staff:
+        return
+    if not is_granted(conn, actor, collection_id):
+        raise Forbidden(f"you may not deposit into collection {collection_id!r}")
+
+
+def require_own_deposit(conn: Connection, actor: Actor, item: Item) -> None:
+    """Staff change any item; a submitter only their own deposit, while it waits for review or was returned."""
+    if actor.is_staff:
+        return
+    first = conn.execute(
+        select(t.versions.c.actor).where(t.versions.c.item_id == item.id, t.versions.c.number == 1)
+    ).scalar()
+    if not (
+        is_granted(conn, actor, item.collection_id)
+        and first == actor.name
+        and item.status in (Status.DRAFT, Status.REVIEW)
+    ):
+        raise Forbidden("only librarians and administrators may change this item")
+
+
 def deposit_item(
     uow: UnitOfWork,
     actor: Actor,
@@ -48,8 +83,16 @@ def deposit_item(
     suggestions: Metadata | None = None,
     clock: Clock = utcnow,
 ) -> Item:
-    """Create an item in a collection. Raises InvalidMetadata, NotFound (collection) or Conflict."""
-    require_staff(actor)
+    """Create an item in a collection. Raises InvalidMetadata, NotFound (collection) or Conflict.
+
+    A submitter's deposit always waits in review for a librarian; any other status is Forbidden.
+    """
+    if not actor.is_staff and not actor.is_submitter:
+        require_staff(actor)
+    if actor.is_submitter and status not in (Status.DRAFT, Status.REVIEW):
+        raise Forbidden("submitters cannot publish; a librarian reviews each deposit")
+    if actor.is_submitter:
+        status = Status.REVIEW
     validate_metadata(metadata)
     if status is Status.DELETED:
         raise InvalidInput("an item cannot be deposited as deleted")
@@ -57,6 +100,7 @@ def deposit_item(
     now = clock()
     with uow:
         records.load_collection(uow.conn, collection_id)
+        require_depositor(uow.conn, actor, collection_id)
         if records.item_exists(uow.conn, item_id):
             raise Conflict(f"an item with id {item_id!r} already exists", item_id=item_id)
         item = Item(

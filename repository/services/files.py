@@ -16,7 +16,7 @@ from repository.filenames import check_filename
 from repository.ingest import jobs
 from repository.ingest.detect import SNIFF_BYTES, sniff_mime
 from repository.objects.ports import ObjectStore
-from repository.services.deposit import require_staff
+from repository.services.deposit import require_own_deposit, require_staff
 from repository.services.versioning import Clock, record_change, snapshot
 
 
@@ -44,10 +44,11 @@ def add_file(
     leaves at most an unreferenced object, never a row without its bytes.
     Raises InvalidInput (bad filename), TooLarge, NotFound (item).
     """
-    require_staff(actor)
+    if not actor.is_submitter:
+        require_staff(actor)
     name = check_filename(name)
-    with uow:  # fail fast on an unknown item before reading a large body
-        records.load_item(uow.conn, item_id)
+    with uow:  # fail fast on an unknown item (or one this submitter may not touch) before reading a large body
+        require_own_deposit(uow.conn, actor, records.load_item(uow.conn, item_id))
     stored = store.put(stream, max_bytes=max_bytes)
     with store.open(stored.key, 0, SNIFF_BYTES) as head:
         mime = sniff_mime(head.read())

@@ -1,10 +1,13 @@
-"""Staff accounts (administrators, librarians), their sign-in sessions and API tokens. Readers are anonymous.
+"""Staff accounts (administrators, librarians, submitters), their sign-in sessions and API tokens. Readers are anonymous.
 
 A session is a row keyed by the sha256 of a random secret that only the
 browser's cookie holds, so it can be revoked: signing out ends one, and a
 password change or disabling the account ends them all (disabling also
 deletes the account's API tokens). A session ends by itself after an absolute
 lifetime from sign-in and after an idle time without requests.
+
+Administrators change other accounts through `set_role`, `disable_user`,
+`enable_user`, `reset_password` and the collection grants of submitters.
 """
 
 from __future__ import annotations
@@ -12,17 +15,19 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy.engine import Connection
 
 from repository.db import tables as t
 from repository.db.uow import UnitOfWork, reading
-from repository.domain import Role, User, utcnow
-from repository.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from repository.domain import Actor, Role, User, utcnow
+from repository.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 
 HASHER = PasswordHasher()
 # last_seen is written at most this often: a write per request would queue every page behind the writers' lock.
@@ -82,11 +87,16 @@ def set_password(uow: UnitOfWork, email: str, password: str) -> None:
 def set_active(uow: UnitOfWork, email: str, active: bool) -> None:
     """Enable or disable an account; disabling ends its sessions and deletes its API tokens."""
     with uow:
-        user_id = _user_id(uow, email)
-        uow.conn.execute(update(t.users).where(t.users.c.id == user_id).values(active=active))
-        if not active:
-            uow.conn.execute(delete(t.user_sessions).where(t.user_sessions.c.user_id == user_id))
-            uow.conn.execute(delete(t.api_tokens).where(t.api_tokens.c.user_id == user_id))
+        _set_active(uow.conn, _user_id(uow, email), active)
+
+
+def _set_active(conn: Connection, user_id: int, active: bool) -> None:
+    conn.execute(update(t.users).where(t.users.c.id == user_id).values(active=active))
+    if not active:
+        conn.execute(delete(t.user_sessions).where(t.user_sessions.c.user_id == user_id))
+        conn.execute(delete(t.api_tokens).where(t.api_tokens.c.user_id == user_id))
+        for hook in ON_DISABLE:
+            hook(conn, user_id)
 
 
 def authenticate(uow: UnitOfWork, email: str, password: str) -> User:
@@ -186,3 +196,114 @@ def revoke_api_token(uow: UnitOfWork, user_id: int, token_id: int) -> None:
         )
         if done.rowcount == 0:
             raise NotFound(f"no API token {token_id}")
+
+
+# --- administration of accounts ----------------------------------------------------------------
+
+# Hooks run inside the transaction that disables an account, given its connection and the user id,
+# after its sessions and API tokens are gone: for anything else bound to the account.
+ON_DISABLE: list[Callable[[Connection, int], None]] = []
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role is not Role.ADMIN:
+        raise Forbidden("only administrators may manage accounts")
+
+
+def _load_for_update(uow: UnitOfWork, user_id: int) -> Row[Any]:
+    row = uow.conn.execute(select(t.users).where(t.users.c.id == user_id)).first()
+    if row is None:
+        raise NotFound(f"no user {user_id}")
+    return row
+
+
+def _keep_an_administrator(uow: UnitOfWork, user_id: int) -> None:
+    others = uow.conn.execute(
+        select(func.count())
+        .select_from(t.users)
+        .where(t.users.c.role == Role.ADMIN.value, t.users.c.active.is_(True), t.users.c.id != user_id)
+    ).scalar_one()
+    if not others:
+        raise Conflict("this is the last active administrator; make another administrator first")
+
+
+def find_user(uow: UnitOfWork, user_id: int) -> User:
+    """The account, active or not; raises NotFound."""
+    with reading(uow.engine) as conn:
+        row = conn.execute(select(t.users).where(t.users.c.id == user_id)).first()
+    if row is None:
+        raise NotFound(f"no user {user_id}")
+    return _user(row)
+
+
+def set_role(uow: UnitOfWork, actor: Actor, user_id: int, role: Role) -> User:
+    """Give an account another role; raises Conflict rather than leave no active administrator."""
+    _require_admin(actor)
+    with uow:
+        row = _load_for_update(uow, user_id)
+        if row.role == Role.ADMIN.value and role is not Role.ADMIN and row.active:
+            _keep_an_administrator(uow, user_id)
+        uow.conn.execute(update(t.users).where(t.users.c.id == user_id).values(role=role.value))
+        if role is not Role.SUBMITTER:
+            uow.conn.execute(delete(t.collection_grants).where(t.collection_grants.c.user_id == user_id))
+        return _user(_load_for_update(uow, user_id))
+
+
+def disable_user(uow: UnitOfWork, actor: Actor, user_id: int) -> User:
+    """Disable an account: its sessions end and its API tokens are deleted; it cannot sign in.
+
+    The hooks in `ON_DISABLE` run in the same transaction. Raises NotFound, or
+    Conflict for one's own account and for the last active administrator.
+    """
+    _require_admin(actor)
+    if actor.user_id == user_id:
+        raise Conflict("you cannot disable your own account")
+    with uow:
+        row = _load_for_update(uow, user_id)
+        if row.role == Role.ADMIN.value and row.active:
+            _keep_an_administrator(uow, user_id)
+        _set_active(uow.conn, user_id, False)
+        return _user(_load_for_update(uow, user_id))
+
+
+def enable_user(uow: UnitOfWork, actor: Actor, user_id: int) -> User:
+    _require_admin(actor)
+    with uow:
+        _load_for_update(uow, user_id)
+        _set_active(uow.conn, user_id, True)
+        return _user(_load_for_update(uow, user_id))
+
+
+def reset_password(uow: UnitOfWork, actor: Actor, user_id: int) -> str:
+    """Give the account a new random temporary password and return it: only its hash is kept,
+    so the administrator sees it once, to hand over. The old password and every session end."""
+    _require_admin(actor)
+    temporary = "-".join(secrets.token_urlsafe(4) for _ in range(4))
+    with uow:
+        _load_for_update(uow, user_id)
+        uow.conn.execute(update(t.users).where(t.users.c.id == user_id).values(password_hash=HASHER.hash(temporary)))
+        uow.conn.execute(delete(t.user_sessions).where(t.user_sessions.c.user_id == user_id))
+    return temporary
+
+
+def set_grants(uow: UnitOfWork, actor: Actor, user_id: int, collection_ids: list[str]) -> list[str]:
+    """The collections a submitter may deposit into, replaced as a whole; raises NotFound, InvalidInput."""
+    _require_admin(actor)
+    wanted = sorted(set(collection_ids))
+    with uow:
+        row = _load_for_update(uow, user_id)
+        if wanted and row.role != Role.SUBMITTER.value:
+            raise InvalidInput("only submitters are granted collections; librarians may deposit anywhere")
+        known = set(uow.conn.execute(select(t.collections.c.id).where(t.collections.c.id.in_(wanted))).scalars())
+        if unknown := [c for c in wanted if c not in known]:
+            raise NotFound(f"no collection {unknown[0]!r}")
+        uow.conn.execute(delete(t.collection_grants).where(t.collection_grants.c.user_id == user_id))
+        for collection_id in wanted:
+            uow.conn.execute(insert(t.collection_grants).values(user_id=user_id, collection_id=collection_id))
+    return wanted
+
+
+def granted_collections(uow: UnitOfWork, user_id: int) -> list[str]:
+    with reading(uow.engine) as conn:
+        query = select(t.collection_grants.c.collection_id).where(t.collection_grants.c.user_id == user_id)
+        return sorted(conn.execute(query).scalars())

@@ -4,6 +4,9 @@ draft ──submit──► review ──publish──► published ──withdr
   └──────────────publish──────────────┘   ▲                      │
                                           └──────publish─────────┘
 any state ──delete──► deleted (a tombstone; harvesters see status="deleted")
+
+Submitters deposit straight into review (`deposit_item`) and may only submit
+their own returned drafts again; publishing and returning are the librarians'.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from repository.db import tables as t
 from repository.db.uow import UnitOfWork
 from repository.domain import SYSTEM, Actor, Item, Status, Visibility, utcnow
 from repository.errors import Conflict
-from repository.services.deposit import require_staff
+from repository.services.deposit import require_own_deposit, require_staff
 from repository.services.versioning import Clock, record_change, snapshot
 
 ALLOWED = {
@@ -41,9 +44,11 @@ def _change(
     clock: Clock,
     events: dict[str, Any] | None = None,
 ) -> Item:
-    require_staff(actor)
+    if not (actor.is_submitter and action == "submit"):  # a submitter may only send back a returned deposit
+        require_staff(actor)
     with uow:
         item = records.load_item(uow.conn, item_id, for_update=True)
+        require_own_deposit(uow.conn, actor, item)
         allowed = ALLOWED.get(action)
         if allowed is not None and item.status not in allowed:
             raise Conflict(f"cannot {action.replace('_', ' ')} item {item_id}: it is {item.status.value}")

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from repository.domain import SYSTEM
+from repository.domain import SYSTEM, Role
+from repository.services import users
 from repository.services.collections import create_collection, create_community
 from tests.browser.conftest import Site, new_context, screenshot, serious_violations, sign_in
 from tests.factories import make_item
@@ -52,4 +53,63 @@ def test_an_administrator_moves_a_collection_and_is_told_why_it_cannot_be_delete
             expect(page.get_by_label("الكلية")).to_have_value("adm-edu")
         assert serious_violations(page) == []
         shot(page, f"admin-collection-refused-{lang}")
+        context.close()
+
+
+def test_a_faculty_member_deposits_and_a_librarian_publishes_from_the_review_queue(
+    site: Site, browser: Browser, tmp_path: Path
+) -> None:
+    create_community(site.wiring.uow(), SYSTEM, "adm-agri", "Agriculture Research", "أبحاث الزراعة")
+    create_collection(site.wiring.uow(), SYSTEM, "adm-agri", "adm-olives", "Olive studies", "دراسات الزيتون")
+    faculty = users.add_user(site.wiring.uow(), "dr.sami@qou.edu", "a first password", Role.SUBMITTER, name="Dr Sami")
+    users.set_grants(site.wiring.uow(), SYSTEM, faculty.id, ["adm-olives"])
+
+    admin = new_context(browser, "en")
+    page = admin.new_page()
+    sign_in(page, site)
+    page.goto(f"{site.url}/admin/users")
+    page.get_by_role("link", name="dr.sami@qou.edu").click()
+    page.get_by_role("button", name="Reset the password").click()
+    temporary = page.locator("#temporary-password code").inner_text()
+    assert serious_violations(page) == []
+    shot(page, "admin-user-password-en")
+
+    member = new_context(browser, "en")
+    mine = member.new_page()
+    mine.goto(f"{site.url}/login")
+    mine.fill("#email", "dr.sami@qou.edu")
+    mine.fill("#password", temporary)
+    mine.click("form[action='/login'] button[type=submit]")
+    mine.wait_for_url("**/deposits")
+    mine.get_by_role("link", name="New deposit").first.click()
+    expect(mine.locator("#collection option")).to_have_count(1)
+    document = tmp_path / "olive-pests.txt"
+    document.write_text("Olive pests in the Jordan Valley\n\nA field study.", "utf-8")
+    mine.set_input_files("#files", str(document))
+    mine.fill("#title", "Olive pests in the Jordan Valley")
+    mine.select_option("#title_lang", "en")
+    mine.click("#upload-form button[type=submit]")
+    mine.wait_for_url("**/deposits")
+    expect(mine.locator(".flash-success")).to_contain_text("waits for a librarian")
+    expect(mine.locator("table")).to_contain_text("Olive pests in the Jordan Valley")
+    assert serious_violations(mine) == []
+    shot(mine, "admin-submitter-deposits-en")
+
+    arabic = new_context(browser, "ar")
+    queue = arabic.new_page()
+    sign_in(queue, site)
+    queue.goto(f"{site.url}/workspace/review")
+    row = queue.locator("tr", has_text="Olive pests in the Jordan Valley")
+    expect(row).to_contain_text("دراسات الزيتون — أبحاث الزراعة")
+    expect(row).to_contain_text("dr.sami@qou.edu")
+    assert serious_violations(queue) == []
+    shot(queue, "admin-review-queue-ar")
+    row.get_by_role("button", name="نشر").click()
+    expect(queue.locator(".flash-success")).to_be_visible()
+    expect(queue.locator("tr", has_text="Olive pests in the Jordan Valley")).to_have_count(0)
+    queue.goto(f"{site.url}/admin/users/{faculty.id}")
+    shot(queue, "admin-user-ar")
+    mine.goto(f"{site.url}/deposits")
+    expect(mine.locator("table")).to_contain_text("Published")
+    for context in (admin, member, arabic):
         context.close()

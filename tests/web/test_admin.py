@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import io
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import select
 
 from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import reading
-from repository.domain import SYSTEM
+from repository.domain import SYSTEM, Role, Status
+from repository.errors import Forbidden
+from repository.services import users
 from repository.services.collections import create_collection, create_community
+from repository.services.workflow import publish_item
 from tests.factories import make_item
+from tests.web.conftest import PASSWORD, csrf_of
+from tests.web.test_workspace import rows
 from web.wiring import Wiring
 
 EN = {"accept-language": "en"}
@@ -94,3 +107,153 @@ def test_collections_are_listed_with_their_faculty(
     assert listing.count("<td>Faculty of Arts</td>") == 1 and "<td>Media</td>" in listing
     upload = client.get("/workspace/upload", headers=EN).text
     assert '<optgroup label="Faculty of Arts">' in upload and '<optgroup label="Media">' in upload
+
+
+# --- staff accounts ---------------------------------------------------------------------------
+
+
+def _login(client: TestClient, email: str, password: str) -> Response:
+    token = csrf_of(client.get("/login").text)
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token, "next": "/workspace"},
+        headers=EN,
+        follow_redirects=False,
+    )
+
+
+def _user_id(wiring: Wiring, email: str) -> int:
+    return next(u.id for u in users.list_users(wiring.uow()) if u.email == email)
+
+
+def test_a_disabled_user_cannot_sign_in_and_their_session_and_tokens_stop_working(
+    client: TestClient, wiring: Wiring, staff: str
+) -> None:
+    users.add_user(wiring.uow(), "leaver@qou.edu", PASSWORD, Role.LIBRARIAN)
+    secret = users.create_api_token(wiring.uow(), _user_id(wiring, "leaver@qou.edu"), "scripts")
+    other = TestClient(client.app)
+    assert _login(other, "leaver@qou.edu", PASSWORD).status_code == 303
+    assert other.get("/workspace").status_code == 200
+    assert client.get("/api/jobs", headers={"authorization": f"Bearer {secret}"}).status_code == 200
+
+    leaver = _user_id(wiring, "leaver@qou.edu")
+    done = client.post(f"/admin/users/{leaver}/disable", data={"csrf_token": staff}, follow_redirects=False)
+    assert done.status_code == 303
+    assert "Disabled" in client.get("/admin/users", headers=EN).text
+
+    assert other.get("/workspace", follow_redirects=False).headers["location"].startswith("/login")
+    assert client.get("/api/jobs", headers={"authorization": f"Bearer {secret}"}).status_code == 401
+    refused = _login(TestClient(client.app), "leaver@qou.edu", PASSWORD)
+    assert refused.status_code == 401 and "Wrong email or password." in refused.text
+
+    client.post(f"/admin/users/{leaver}/enable", data={"csrf_token": staff})
+    assert _login(TestClient(client.app), "leaver@qou.edu", PASSWORD).status_code == 303
+
+
+def test_an_administrator_changes_a_role_and_resets_a_password_shown_once(
+    client: TestClient, wiring: Wiring, staff: str
+) -> None:
+    users.add_user(wiring.uow(), "forgetful@qou.edu", PASSWORD, Role.LIBRARIAN)
+    uid = _user_id(wiring, "forgetful@qou.edu")
+    client.post(f"/admin/users/{uid}/role", data={"csrf_token": staff, "role": "admin"})
+    assert users.find_user(wiring.uow(), uid).role is Role.ADMIN
+
+    reset = client.post(f"/admin/users/{uid}/password", data={"csrf_token": staff}, headers=EN)
+    assert reset.status_code == 200 and reset.headers["cache-control"] == "no-store"
+    match = re.search(r'<code class="ltr">([^<]+)</code>', reset.text)
+    assert match, "the temporary password is not shown"
+    temporary = match.group(1)
+    assert temporary not in client.get(f"/admin/users/{uid}").text  # once only
+    assert _login(TestClient(client.app), "forgetful@qou.edu", PASSWORD).status_code == 401
+    assert _login(TestClient(client.app), "forgetful@qou.edu", temporary).status_code == 303
+
+
+def test_the_last_administrator_is_neither_demoted_nor_disabled(client: TestClient, wiring: Wiring, staff: str) -> None:
+    me = _user_id(wiring, "staff@qou.edu")
+    demoted = client.post(f"/admin/users/{me}/role", data={"csrf_token": staff, "role": "librarian"}, headers=EN)
+    assert demoted.status_code == 409 and "last active administrator" in demoted.text
+    assert client.post(f"/admin/users/{me}/disable", data={"csrf_token": staff}).status_code == 409
+    assert users.find_user(wiring.uow(), me).role is Role.ADMIN
+
+
+# --- submitters and the review queue ----------------------------------------------------------
+
+
+def test_a_submitter_deposits_into_granted_collections_and_a_librarian_reviews(
+    client: TestClient, wiring: Wiring, staff: str, collection: str
+) -> None:
+    create_collection(wiring.uow(), SYSTEM, "media", "radio", "Radio", "الإذاعة")
+    users.add_user(wiring.uow(), "dr.huda@qou.edu", PASSWORD, Role.SUBMITTER, name="Dr Huda")
+    huda = _user_id(wiring, "dr.huda@qou.edu")
+    client.post(f"/admin/users/{huda}/grants", data={"csrf_token": staff, "collection": [collection]})
+    assert users.granted_collections(wiring.uow(), huda) == [collection]
+
+    faculty = TestClient(client.app)
+    signed_in = _login(faculty, "dr.huda@qou.edu", PASSWORD)
+    assert signed_in.headers["location"] == "/deposits"
+    assert faculty.get("/workspace", follow_redirects=False).status_code == 403
+    form = faculty.get("/deposits/new", headers=EN).text
+    assert f'value="{collection}"' in form and 'value="radio"' not in form
+    token = csrf_of(form)
+
+    def deposit(to: str) -> Response:
+        return faculty.post(
+            "/deposits/new",
+            data={
+                "csrf_token": token,
+                "collection": to,
+                "title": "Community radio in Jenin",
+                "title_lang": "en",
+                "type": "article",
+            },
+            files={"files": ("radio.txt", io.BytesIO(b"Community radio in Jenin"), "text/plain")},
+            headers=EN,
+            follow_redirects=False,
+        )
+
+    before = rows(wiring, t.items)
+    assert deposit("radio").status_code == 403 and rows(wiring, t.items) == before
+    assert deposit(collection).status_code == 303
+    with reading(wiring.engine) as conn:
+        (item,) = records.load_items(conn, conn.execute(select(t.items)))
+    assert item.status is Status.REVIEW and len(item.originals()) == 1
+    with pytest.raises(Forbidden):
+        publish_item(wiring.uow(), users.find_user(wiring.uow(), huda).as_actor(), item.id)
+
+    queue = client.get("/workspace/review", headers=EN).text
+    assert "Community radio in Jenin" in queue and "dr.huda@qou.edu" in queue and "Journalism — Media" in queue
+    client.post(f"/workspace/review/{item.id}", data={"csrf_token": staff, "action": "return"})
+    mine = faculty.get("/deposits", headers=EN).text
+    assert "Returned" in mine and f"/deposits/{item.id}/submit" in mine
+    faculty.post(f"/deposits/{item.id}/submit", data={"csrf_token": token})
+    client.post(f"/workspace/review/{item.id}", data={"csrf_token": staff, "action": "publish"})
+    with reading(wiring.engine) as conn:
+        assert records.load_item(conn, item.id).status is Status.PUBLISHED
+    assert "Nothing is waiting for review." in client.get("/workspace/review", headers=EN).text
+    # Published, the deposit is no longer the submitter's to change.
+    assert faculty.post(f"/deposits/{item.id}/submit", data={"csrf_token": token}).status_code in (403, 409)
+
+
+def test_every_administration_string_has_an_arabic_translation() -> None:
+    web = Path(__file__).resolve().parents[2] / "web"
+    sources = [
+        *(web / "templates" / "admin").glob("*.html"),
+        *(web / "templates" / "review").glob("*.html"),
+        web / "templates" / "workspace" / "_nav.html",
+        web / "templates" / "login.html",
+        *(web / "pages" / name for name in ("admin.py", "review.py", "signin.py", "labels.py")),
+    ]
+    with (web / "locale" / "ar" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalog = read_po(fh)
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+    options = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
+    missing = []
+    for source in sources:
+        method = "jinja2.ext:babel_extract" if source.suffix == ".html" else "python"
+        for _, message, _, _ in extract_from_file(method, str(source), keywords=keywords, options=options):
+            key = message[0] if isinstance(message, tuple) else message
+            entry = catalog.get(key)
+            strings = entry.string if entry is not None else None
+            if not strings or (isinstance(strings, tuple) and not all(strings)):
+                missing.append(f"{source.name}: {key}")
+    assert len(sources) >= 10 and missing == []

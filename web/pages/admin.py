@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from repository.db import records
 from repository.db.uow import reading
 from repository.domain import Role
-from repository.errors import Conflict, MawridError, NotFound
+from repository.errors import Conflict, InvalidInput, MawridError
 from repository.services import collections, users
 from web import auth
 from web.auth import wiring_of
@@ -48,7 +48,7 @@ def user_list(request: Request) -> Response:
 @router.post("/admin/users")
 async def add_user(request: Request) -> Response:
     form = await request.form()
-    role = Role.ADMIN if form.get("role") == "admin" else Role.LIBRARIAN
+    role = _role(form.get("role"))
     try:
         await run_in_threadpool(
             users.add_user,
@@ -65,22 +65,76 @@ async def add_user(request: Request) -> Response:
     return RedirectResponse("/admin/users", status_code=303)
 
 
-@router.post("/admin/users/{user_id}/{action}")
-def set_user_active(request: Request, user_id: int, action: str) -> Response:
-    """Disable (ending the account's sessions and deleting its API tokens) or enable a staff account."""
-    if action not in ("disable", "enable"):
-        raise NotFound(f"no action {action!r}")
-    if action == "disable" and user_id == auth.require_admin(request).id:
-        raise Conflict("you cannot disable your own account")
-    account = next((u for u in users.list_users(wiring_of(request).uow()) if u.id == user_id), None)
-    if account is None:
-        raise NotFound(f"no user {user_id}")
-    users.set_active(wiring_of(request).uow(), account.email, action == "enable")
-    if action == "disable":
-        auth.flash(request, N_("The account was disabled; its sessions and API tokens were revoked."), "success")
-    else:
-        auth.flash(request, N_("The account was enabled."), "success")
-    return RedirectResponse("/admin/users", status_code=303)
+def _role(value: object) -> Role:
+    try:
+        return Role(str(value or "librarian"))
+    except ValueError as exc:
+        raise InvalidInput(f"unknown role {value!r}") from exc
+
+
+def _user_page(request: Request, user_id: int, status_code: int = 200, **extra: object) -> Response:
+    uow = wiring_of(request).uow()
+    account = users.find_user(uow, user_id)
+    with reading(wiring_of(request).engine) as conn:
+        cols = records.list_collections(conn)
+        groups = [(c, [col for col in cols if col.community_id == c.id]) for c in records.list_communities(conn)]
+    context = {
+        "account": account,
+        "roles": ROLES,
+        "groups": groups,
+        "granted": set(users.granted_collections(uow, user_id)),
+        **extra,
+    }
+    headers = {"cache-control": "no-store"} if "temporary_password" in extra else None
+    return render(request, "admin/user.html", context, status_code=status_code, headers=headers)
+
+
+@router.get("/admin/users/{user_id}")
+def user_form(request: Request, user_id: int) -> Response:
+    return _user_page(request, user_id)
+
+
+@router.post("/admin/users/{user_id}/role")
+async def change_role(request: Request, user_id: int) -> Response:
+    role = _role((await request.form()).get("role"))
+    try:
+        await run_in_threadpool(users.set_role, wiring_of(request).uow(), auth.current_actor(request), user_id, role)
+    except Conflict as exc:
+        return _user_page(request, user_id, exc.http_status, error=exc)
+    auth.flash(request, N_("The role was changed."), "success")
+    return RedirectResponse(f"/admin/users/{user_id}", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/grants")
+async def change_grants(request: Request, user_id: int) -> Response:
+    chosen = [str(v) for v in (await request.form()).getlist("collection")]
+    await run_in_threadpool(users.set_grants, wiring_of(request).uow(), auth.current_actor(request), user_id, chosen)
+    auth.flash(request, N_("The collections this submitter may deposit into were saved."), "success")
+    return RedirectResponse(f"/admin/users/{user_id}", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/disable")
+def disable(request: Request, user_id: int) -> Response:
+    try:
+        users.disable_user(wiring_of(request).uow(), auth.current_actor(request), user_id)
+    except Conflict as exc:
+        return _user_page(request, user_id, exc.http_status, error=exc)
+    auth.flash(request, N_("The account was disabled; its sessions and API tokens were revoked."), "success")
+    return RedirectResponse(f"/admin/users/{user_id}", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/enable")
+def enable(request: Request, user_id: int) -> Response:
+    users.enable_user(wiring_of(request).uow(), auth.current_actor(request), user_id)
+    auth.flash(request, N_("The account was enabled."), "success")
+    return RedirectResponse(f"/admin/users/{user_id}", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/password")
+def new_password(request: Request, user_id: int) -> Response:
+    temporary = users.reset_password(wiring_of(request).uow(), auth.current_actor(request), user_id)
+    # Shown once, in this response only: the database keeps just its hash.
+    return _user_page(request, user_id, temporary_password=temporary)
 
 
 @router.get("/admin/collections")

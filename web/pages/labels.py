@@ -121,7 +121,7 @@ FILE_ROLES = {
     "caption": N_("captions"),
 }
 
-ROLES = {"admin": N_("Administrator"), "librarian": N_("Librarian")}
+ROLES = {"admin": N_("Administrator"), "librarian": N_("Librarian"), "submitter": N_("Submitter")}
 
 RELATIONS = {
     "isPartOf": N_("Is part of"),

@@ -43,7 +43,7 @@ def login(
         )
     throttle.succeeded(account)  # only the account's: the address keeps its count
     auth.sign_in(request, user)
-    return RedirectResponse(local_target(next), status_code=303)
+    return RedirectResponse(auth.landing(user, local_target(next)), status_code=303)
 
 
 @router.post("/logout")

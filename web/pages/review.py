@@ -1,0 +1,153 @@
+"""Deposits by submitters (faculty) and the review queue where librarians publish or return them.
+
+A submitter signs in, deposits into the collections an administrator granted
+them, and follows their deposits here; they never see the workspace. The
+services enforce every rule (grants, review status); these pages only show
+the choices a submitter has.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from repository.db import records
+from repository.db import tables as t
+from repository.db.uow import reading
+from repository.domain import Status
+from repository.errors import InvalidInput, MawridError
+from repository.services import users, workflow
+from repository.services.deposit import deposit_item
+from repository.services.files import add_file
+from web import auth
+from web.auth import wiring_of
+from web.i18n import N_
+from web.pages.workspace import _uploads, upload_context, upload_metadata
+from web.templating import render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(auth.check_csrf)])
+
+
+def _granted_groups(request: Request, user_id: int) -> list[tuple[Any, list[Any]]]:
+    granted = set(users.granted_collections(wiring_of(request).uow(), user_id))
+    with reading(wiring_of(request).engine) as conn:
+        cols = [c for c in records.list_collections(conn) if c.id in granted]
+        groups = [(c, [col for col in cols if col.community_id == c.id]) for c in records.list_communities(conn)]
+    return [(c, cols) for c, cols in groups if cols]
+
+
+@router.get("/deposits")
+def my_deposits(request: Request) -> Response:
+    user = auth.require_signed_in(request)
+    with reading(wiring_of(request).engine) as conn:
+        mine = select(t.versions.c.item_id).where(t.versions.c.number == 1, t.versions.c.actor == user.email)
+        rows = conn.execute(
+            select(t.items).where(t.items.c.id.in_(mine)).order_by(t.items.c.datestamp.desc(), t.items.c.id)
+        )
+        deposits = records.load_items(conn, rows)
+    context = {"deposits": deposits, "groups": _granted_groups(request, user.id)}
+    return render(request, "review/deposits.html", context)
+
+
+@router.get("/deposits/new")
+def deposit_form(request: Request) -> Response:
+    user = auth.require_signed_in(request)
+    context = upload_context(request) | {"groups": _granted_groups(request, user.id), "form_action": "/deposits/new"}
+    return render(request, "workspace/upload.html", context)
+
+
+@router.post("/deposits/new")
+async def deposit(request: Request) -> Response:
+    user = auth.require_signed_in(request)
+    form = await request.form()
+    wiring = wiring_of(request)
+    actor = user.as_actor()
+    files = _uploads(form)
+    meta, _ = upload_metadata(form, files)
+
+    def work() -> str:
+        if not files:
+            raise InvalidInput("choose at least one file to deposit")
+        item = deposit_item(wiring.uow(), actor, str(form.get("collection", "")), meta, status=Status.REVIEW)
+        for upload_file in files:
+            add_file(
+                wiring.uow(),
+                wiring.store,
+                actor,
+                item.id,
+                upload_file.file,
+                upload_file.filename or "",
+                max_bytes=wiring.settings.max_upload_bytes,
+            )
+        return item.id
+
+    try:
+        await run_in_threadpool(work)
+    except MawridError as exc:
+        values = {k: v for k, v in form.items() if not isinstance(v, UploadFile)}
+        context = upload_context(request, values) | {
+            "groups": _granted_groups(request, user.id),
+            "form_action": "/deposits/new",
+            "error": exc,
+        }
+        return render(request, "workspace/upload.html", context, status_code=exc.http_status)
+    finally:
+        for upload_file in files:
+            await upload_file.close()
+    auth.flash(request, N_("Thank you: your deposit waits for a librarian to review it."), "success")
+    return RedirectResponse("/deposits", status_code=303)
+
+
+@router.post("/deposits/{item_id}/submit")
+def resubmit(request: Request, item_id: str) -> Response:
+    user = auth.require_signed_in(request)
+    workflow.submit_item(wiring_of(request).uow(), user.as_actor(), item_id)
+    auth.flash(request, N_("Submitted for review."), "success")
+    return RedirectResponse("/deposits", status_code=303)
+
+
+# --- the librarians' side --------------------------------------------------------------------
+
+
+@router.get("/workspace/review")
+def review_queue(request: Request) -> Response:
+    auth.require_staff(request)
+    with reading(wiring_of(request).engine) as conn:
+        rows = conn.execute(
+            select(t.items).where(t.items.c.status == Status.REVIEW.value).order_by(t.items.c.datestamp, t.items.c.id)
+        )
+        waiting = records.load_items(conn, rows)
+        depositors = dict(
+            conn.execute(
+                select(t.versions.c.item_id, t.versions.c.actor).where(
+                    t.versions.c.number == 1, t.versions.c.item_id.in_([i.id for i in waiting])
+                )
+            ).all()
+        )
+        communities = {c.id: c for c in records.list_communities(conn)}
+        collections = {c.id: c for c in records.list_collections(conn)}
+    context = {"waiting": waiting, "depositors": depositors, "communities": communities, "collections": collections}
+    return render(request, "review/queue.html", context)
+
+
+REVIEW_ACTIONS = {
+    "publish": (workflow.publish_item, N_("Published.")),
+    "return": (workflow.return_to_draft, N_("Returned to the depositor.")),
+}
+
+
+@router.post("/workspace/review/{item_id}")
+async def review(request: Request, item_id: str) -> Response:
+    auth.require_staff(request)
+    action = str((await request.form()).get("action", ""))
+    if action not in REVIEW_ACTIONS:
+        raise InvalidInput(f"unknown action {action!r}")
+    service, done = REVIEW_ACTIONS[action]
+    await run_in_threadpool(service, wiring_of(request).uow(), auth.current_actor(request), item_id)
+    auth.flash(request, done, "success")
+    return RedirectResponse("/workspace/review", status_code=303)
