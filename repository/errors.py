@@ -86,6 +86,12 @@ class StoreUnavailable(MawridError):
     http_status, exit_code, slug = 503, 9, "store-unavailable"
 
 
+class DirectoryUnavailable(StoreUnavailable):
+    """The university directory (LDAP) cannot be reached or answers with an error; local accounts still work."""
+
+    slug = "directory-unavailable"
+
+
 class IntegrityError(MawridError):
     """Stored bytes no longer match their recorded digest, or are missing."""
 

@@ -20,7 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 OAI_NAMESPACE = re.compile(r"^[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+$")
 DEFAULT_OAI_NAMESPACE = "mawrid.local"  # when the base URL's host is an IP address or a bare name
 
-SECRET_NAMES = ("secret_key", "s3_secret_access_key", "database_url", "elasticsearch_url")
+SECRET_NAMES = ("secret_key", "s3_secret_access_key", "database_url", "elasticsearch_url", "ldap_bind_password")
 
 
 class Settings(BaseSettings):
@@ -60,6 +60,20 @@ class Settings(BaseSettings):
     # An embargo closes an item's files until its date; its metadata stays public (the DSpace and
     # InvenioRDM default) unless this is set, which hides the whole record everywhere, OAI-PMH too.
     embargo_hides_metadata: bool = False
+    # Sign-in through the university directory, beside local accounts (unset: local accounts only).
+    ldap_url: str | None = None  # ldap://directory.qou.edu or ldaps://…
+    ldap_user_dn_template: str | None = None  # uid={username},ou=people,dc=qou,dc=edu — or search:
+    ldap_search_base: str | None = None
+    ldap_search_filter: str = "(|(uid={username})(mail={username}))"
+    ldap_bind_dn: str | None = None  # the account that searches; anonymous when unset
+    ldap_bind_password: SecretStr | None = None
+    ldap_mail_attribute: str = "mail"
+    ldap_name_attribute: str = "displayName"
+    ldap_admin_group: str | None = None  # group DNs whose members get that role on first sign-in
+    ldap_librarian_group: str | None = None
+    ldap_submitter_group: str | None = None
+    ldap_default_role: str | None = None  # for people in none of the groups; unset: they may not sign in
+    ldap_timeout_seconds: float = Field(default=5.0, gt=0)
 
     @model_validator(mode="after")
     def _package_origin_is_another_host(self) -> Settings:

@@ -279,7 +279,7 @@ def _ask_password() -> str:
 @user_app.command("add")
 def user_add(
     email: str,
-    role: Annotated[Role, typer.Option(help="admin or librarian")] = Role.LIBRARIAN,
+    role: Annotated[Role, typer.Option(help="admin, librarian or submitter")] = Role.LIBRARIAN,
     name: Annotated[str, typer.Option(help="Display name.")] = "",
     password: Annotated[str | None, typer.Option(help="Password (asked when not given).")] = None,
 ) -> None:

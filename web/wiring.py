@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 
 from repository.db.engine import make_engine, migrate
 from repository.db.uow import UnitOfWork
+from repository.directory.ports import Directory
+from repository.domain import Role
 from repository.objects.local import LocalObjectStore
 from repository.objects.ports import ObjectStore
 from repository.objects.s3 import S3ObjectStore
@@ -36,10 +38,40 @@ class Wiring:
         return UnitOfWork(self.engine, self.commit_hooks)
 
     @cached_property
+    def directory(self) -> Directory | None:
+        """The university directory for sign-in, when MAWRID_LDAP_URL is set."""
+        return make_directory(self.settings)
+
+    @cached_property
     def index(self) -> SearchIndex:
         from indexer.wiring import open_index  # the indexer package picks tantivy or Elasticsearch
 
         return open_index(self.settings)
+
+
+def make_directory(settings: Settings) -> Directory | None:
+    if not settings.ldap_url:
+        return None
+    from repository.directory.ldap import LdapDirectory  # ldap3 is loaded only where a directory is configured
+
+    role_groups = [
+        (Role.ADMIN, settings.ldap_admin_group or ""),
+        (Role.LIBRARIAN, settings.ldap_librarian_group or ""),
+        (Role.SUBMITTER, settings.ldap_submitter_group or ""),
+    ]
+    return LdapDirectory(
+        settings.ldap_url,
+        user_dn_template=settings.ldap_user_dn_template,
+        search_base=settings.ldap_search_base,
+        search_filter=settings.ldap_search_filter,
+        bind_dn=settings.ldap_bind_dn,
+        bind_password=settings.ldap_bind_password.get_secret_value() if settings.ldap_bind_password else None,
+        mail_attribute=settings.ldap_mail_attribute,
+        name_attribute=settings.ldap_name_attribute,
+        role_groups=role_groups,
+        default_role=Role(settings.ldap_default_role) if settings.ldap_default_role else None,
+        timeout=settings.ldap_timeout_seconds,
+    )
 
 
 def make_store(settings: Settings) -> ObjectStore:

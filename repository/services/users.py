@@ -1,4 +1,4 @@
-"""Staff accounts (administrators, librarians, submitters), their sign-in sessions and API tokens. Readers are anonymous.
+"""Staff accounts (administrators, librarians, submitters), their sessions and API tokens. Readers are anonymous.
 
 A session is a row keyed by the sha256 of a random secret that only the
 browser's cookie holds, so it can be revoked: signing out ends one, and a
@@ -12,6 +12,7 @@ Administrators change other accounts through `set_role`, `disable_user`,
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import secrets
@@ -26,6 +27,7 @@ from sqlalchemy.engine import Connection
 
 from repository.db import tables as t
 from repository.db.uow import UnitOfWork, reading
+from repository.directory.ports import Directory, DirectoryEntry
 from repository.domain import Actor, Role, User, utcnow
 from repository.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 
@@ -99,8 +101,30 @@ def _set_active(conn: Connection, user_id: int, active: bool) -> None:
             hook(conn, user_id)
 
 
-def authenticate(uow: UnitOfWork, email: str, password: str) -> User:
-    """The active user with these credentials; raises Unauthorized without saying which part was wrong."""
+NO_LOCAL_PASSWORD = "!directory"  # noqa: S105 - not an argon2 hash, so no local password ever matches it
+
+
+def authenticate(uow: UnitOfWork, email: str, password: str, directory: Directory | None = None) -> User:
+    """The active user with these credentials; raises Unauthorized without saying which part was wrong.
+
+    Local accounts are checked first, so they keep working when the directory
+    is down. Then the university directory, if one is configured: its first
+    sign-in creates the local record, with the role its groups give. Raises
+    DirectoryUnavailable when only the directory could have said yes and it
+    cannot be asked; Forbidden for a directory account in none of the mapped groups.
+    """
+    try:
+        return _authenticate_locally(uow, email, password)
+    except Unauthorized:
+        if directory is None:
+            raise
+    entry = directory.authenticate(email, password)
+    if entry is None:
+        raise Unauthorized("wrong email or password")
+    return _directory_user(uow, entry)
+
+
+def _authenticate_locally(uow: UnitOfWork, email: str, password: str) -> User:
     with uow:
         row = uow.conn.execute(select(t.users).where(t.users.c.email == email.strip().lower())).first()
         if row is None or not row.active:
@@ -113,6 +137,38 @@ def authenticate(uow: UnitOfWork, email: str, password: str) -> User:
         if HASHER.check_needs_rehash(row.password_hash):
             uow.conn.execute(update(t.users).where(t.users.c.id == row.id).values(password_hash=HASHER.hash(password)))
         return _user(row)
+
+
+def _directory_user(uow: UnitOfWork, entry: DirectoryEntry) -> User:
+    """The local record of a directory account: found by email, else created with the groups' role.
+
+    Later sign-ins keep the local role, which administrators manage here; the name follows the directory.
+    """
+    if not EMAIL.match(entry.email):
+        raise Unauthorized("the directory account has no email address")
+    with uow:
+        row = uow.conn.execute(select(t.users).where(t.users.c.email == entry.email)).first()
+        if row is not None:
+            if not row.active:
+                raise Unauthorized("wrong email or password")
+            if entry.name and entry.name != row.name:
+                uow.conn.execute(update(t.users).where(t.users.c.id == row.id).values(name=entry.name))
+            return dataclasses.replace(_user(row), name=entry.name or row.name)
+        if entry.role is None:
+            raise Forbidden("your university account is not in a group that may use the repository")
+        user_id = uow.conn.execute(
+            insert(t.users)
+            .values(
+                email=entry.email,
+                name=entry.name,
+                password_hash=NO_LOCAL_PASSWORD,
+                role=entry.role.value,
+                active=True,
+                created=utcnow(),
+            )
+            .returning(t.users.c.id)
+        ).scalar_one()
+    return User(id=user_id, email=entry.email, name=entry.name, role=entry.role)
 
 
 def start_session(uow: UnitOfWork, user_id: int, now: datetime, lifetime: timedelta) -> str:

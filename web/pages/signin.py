@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from repository.errors import Unauthorized
+from repository.errors import DirectoryUnavailable, Unauthorized
 from repository.services import users
 from web import auth
 from web.templating import render
@@ -34,13 +34,17 @@ def login(
     throttle: auth.LoginThrottle = request.app.state.login_throttle
     address, account = auth.client_address(request), email.strip().lower()
     throttle.check(address, account)
+    wiring = auth.wiring_of(request)
     try:
-        user = users.authenticate(auth.wiring_of(request).uow(), email, password)
+        user = users.authenticate(wiring.uow(), email, password, directory=wiring.directory)
     except Unauthorized:
         throttle.failed(address, account)
         return render(
             request, "login.html", {"next": local_target(next), "email": email, "failed": True}, status_code=401
         )
+    except DirectoryUnavailable:
+        context = {"next": local_target(next), "email": email, "directory_down": True}
+        return render(request, "login.html", context, status_code=503)
     throttle.succeeded(account)  # only the account's: the address keeps its count
     auth.sign_in(request, user)
     return RedirectResponse(auth.landing(user, local_target(next)), status_code=303)
