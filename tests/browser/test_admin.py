@@ -10,8 +10,14 @@ from playwright.sync_api import Browser, Page, expect
 from repository.domain import SYSTEM, Role
 from repository.services import users
 from repository.services.collections import create_collection, create_community
+from repository.settings import Settings
 from tests.browser.conftest import Site, new_context, screenshot, serious_violations, sign_in
 from tests.factories import make_item
+from tests.ldapserver import missing_tools, slapd
+from tests.server import served
+from tests.web.test_ldap import FACULTY, LIBRARIANS, PEOPLE, SEED
+from web.app import create_app
+from web.wiring import Wiring, wire
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/mawrid-admin")
@@ -113,3 +119,67 @@ def test_a_faculty_member_deposits_and_a_librarian_publishes_from_the_review_que
     expect(mine.locator("table")).to_contain_text("Published")
     for context in (admin, member, arabic):
         context.close()
+
+
+def _directory_site(tmp_path: Path, ldap_url: str) -> Wiring:
+    settings = Settings(  # type: ignore[call-arg]
+        data_dir=tmp_path / "data",
+        ldap_url=ldap_url,
+        ldap_search_base=PEOPLE,
+        ldap_librarian_group=LIBRARIANS,
+        ldap_submitter_group=FACULTY,
+        ldap_timeout_seconds=2.0,
+        _env_file=None,
+    )
+    return wire(settings)
+
+
+def _sign_in_as(page: Page, base: str, email: str, password: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("form[action='/login'] button[type=submit]")
+
+
+def test_staff_sign_in_with_their_university_account(browser: Browser, tmp_path: Path) -> None:
+    reason = missing_tools()
+    if reason:
+        pytest.skip(f"no LDAP directory for this test: {reason}")
+    with slapd(tmp_path / "slapd", SEED) as ldap_url:
+        wiring = _directory_site(tmp_path, ldap_url)
+        with served(create_app(wiring, sync_index=False)) as base:
+            english = new_context(browser, "en")
+            page = english.new_page()
+            _sign_in_as(page, base, "rana@qou.edu", "rana-directory-pw")
+            page.wait_for_url("**/workspace")
+            expect(page.get_by_role("link", name="Review queue")).to_be_visible()
+            english.close()
+            arabic = new_context(browser, "ar")
+            page = arabic.new_page()
+            _sign_in_as(page, base, "sami@qou.edu", "not-sami's-password")
+            expect(page.locator("#login-error")).to_have_text("البريد الإلكتروني أو كلمة المرور غير صحيحة.")
+            assert serious_violations(page) == []
+            shot(page, "admin-directory-wrong-password-ar")
+            _sign_in_as(page, base, "sami@qou.edu", "sami-directory-pw")
+            page.wait_for_url("**/deposits")
+            expect(page.locator(".notice.warn")).to_contain_text("لم تُمنح لك أي مجموعة بعد")
+            shot(page, "admin-directory-submitter-ar")
+            arabic.close()
+        wiring.engine.dispose()
+    # The directory is gone now: its accounts are told so, local ones still sign in.
+    wiring = _directory_site(tmp_path, ldap_url)
+    users.add_user(wiring.uow(), "local.admin@qou.edu", "a long enough password", Role.ADMIN)
+    with served(create_app(wiring, sync_index=False)) as base:
+        for lang in ("en", "ar"):
+            context = new_context(browser, lang)
+            page = context.new_page()
+            _sign_in_as(page, base, "rana@qou.edu", "rana-directory-pw")
+            expect(page.locator("#login-error")).to_be_visible()
+            if lang == "en":
+                expect(page.locator("#login-error")).to_contain_text("The university directory cannot be reached")
+            assert serious_violations(page) == []
+            shot(page, f"admin-directory-down-{lang}")
+            _sign_in_as(page, base, "local.admin@qou.edu", "a long enough password")
+            page.wait_for_url("**/workspace")
+            context.close()
+    wiring.engine.dispose()
