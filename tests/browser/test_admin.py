@@ -53,9 +53,9 @@ def test_an_administrator_moves_a_collection_and_is_told_why_it_cannot_be_delete
         refusal = page.locator("#refused")
         expect(refusal).to_be_visible()
         if lang == "en":
-            expect(refusal).to_contain_text("This collection still holds 1 items")
+            expect(refusal).to_contain_text("This collection still holds 1 item (")
         else:
-            expect(refusal).to_contain_text("لا تزال هذه المجموعة تضم 1 من المواد")
+            expect(refusal).to_contain_text("لا تزال هذه المجموعة تضم مادة واحدة")
             expect(page.get_by_label("الكلية")).to_have_value("adm-edu")
         assert serious_violations(page) == []
         shot(page, f"admin-collection-refused-{lang}")

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select
 
+from indexer.sync import sync
 from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import reading
@@ -68,9 +69,9 @@ def test_administrator_renames_describes_moves_and_deletes_collections(
 
     refused = client.post(f"/admin/collections/{collection}/delete", data={"csrf_token": staff}, headers=EN)
     assert refused.status_code == 409
-    assert "This collection still holds 1 items" in refused.text
+    assert "This collection still holds 1 item (" in refused.text
     refused_ar = client.post(f"/admin/collections/{collection}/delete", data={"csrf_token": staff}, headers=AR)
-    assert "لا تزال هذه المجموعة تضم 1 من المواد" in refused_ar.text
+    assert "لا تزال هذه المجموعة تضم مادة واحدة" in refused_ar.text
     with reading(wiring.engine) as conn:
         assert records.load_collection(conn, collection).id == collection
 
@@ -107,6 +108,12 @@ def test_collections_are_listed_with_their_faculty(
     assert listing.count("<td>Faculty of Arts</td>") == 1 and "<td>Media</td>" in listing
     upload = client.get("/workspace/upload", headers=EN).text
     assert '<optgroup label="Faculty of Arts">' in upload and '<optgroup label="Media">' in upload
+    make_item(wiring, "arts-theses", "Poetry of the Nakba")
+    make_item(wiring, "media-theses", "Poetry on the radio")
+    sync(wiring.engine, wiring.store, wiring.index)
+    found = client.get("/search", params={"q": "poetry"}, headers=EN).text
+    assert "Theses — Faculty of Arts" in found and "Theses — Media" in found  # two "Theses" facets told apart
+    assert "الرسائل — كلية الآداب" in client.get("/search", params={"q": "poetry"}, headers=AR).text
 
 
 # --- staff accounts ---------------------------------------------------------------------------
