@@ -95,41 +95,41 @@ SYSTEM = Actor(user_id=None, name="system", role=Role.ADMIN)
 ANONYMOUS = Actor(user_id=None, name="anonymous", role=None)
 
 
+class Bilingual:
+    """Names and descriptions kept in English and Arabic, shown in the reader's language."""
+
+    name_en: str
+    name_ar: str
+    description: str  # in English
+    description_ar: str
+
+    def name(self, lang: str) -> str:
+        return self.name_ar if lang == "ar" else self.name_en
+
+    def description_in(self, lang: str) -> tuple[str, str]:
+        """(text, its language): the reader's language if written, else the other one."""
+        first, other = ("ar", "en") if lang == "ar" else ("en", "ar")
+        texts = {"en": self.description, "ar": self.description_ar}
+        return (texts[first], first) if texts[first] else (texts[other], other)
+
+
 @dataclass(frozen=True)
-class Community:
+class Community(Bilingual):
     id: str  # slug, also the first part of OAI setSpecs
     name_en: str
     name_ar: str
     description: str = ""  # in English
     description_ar: str = ""
 
-    def name(self, lang: str) -> str:
-        return self.name_ar if lang == "ar" else self.name_en
-
-    def description_in(self, lang: str) -> tuple[str, str]:
-        """(text, its language): the reader's language if written, else the other one."""
-        first, other = ("ar", "en") if lang == "ar" else ("en", "ar")
-        texts = {"en": self.description, "ar": self.description_ar}
-        return (texts[first], first) if texts[first] else (texts[other], other)
-
 
 @dataclass(frozen=True)
-class Collection:
+class Collection(Bilingual):
     id: str  # slug, unique within the repository
     community_id: str
     name_en: str
     name_ar: str
     description: str = ""  # in English
     description_ar: str = ""
-
-    def name(self, lang: str) -> str:
-        return self.name_ar if lang == "ar" else self.name_en
-
-    def description_in(self, lang: str) -> tuple[str, str]:
-        """(text, its language): the reader's language if written, else the other one."""
-        first, other = ("ar", "en") if lang == "ar" else ("en", "ar")
-        texts = {"en": self.description, "ar": self.description_ar}
-        return (texts[first], first) if texts[first] else (texts[other], other)
 
     @property
     def set_spec(self) -> str:

@@ -61,6 +61,10 @@ STAFF: dict[str, Callable[[Site], str]] = {
     "tokens": lambda s: "/workspace/tokens",
     "admin-users": lambda s: "/admin/users",
     "admin-collections": lambda s: "/admin/collections",
+    "admin-collection": lambda s: "/admin/collections/arts-books",
+    "admin-community": lambda s: "/admin/communities/media",
+    "admin-user": lambda s: "/admin/users/1",
+    "review-queue": lambda s: "/workspace/review",
 }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from repository.domain import Role
 from repository.services import users
@@ -27,6 +28,17 @@ def csrf_of(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "the page has no CSRF token"
     return match.group(1)
+
+
+def submit_login(client: TestClient, email: str, password: str) -> Response:
+    """Post the sign-in form as a person would, in English; the response is not followed."""
+    token = csrf_of(client.get("/login").text)
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token, "next": "/workspace"},
+        headers={"accept-language": "en"},
+        follow_redirects=False,
+    )
 
 
 def sign_in(client: TestClient, wiring: Wiring, role: Role = Role.ADMIN, email: str = "staff@qou.edu") -> str:

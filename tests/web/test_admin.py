@@ -23,7 +23,7 @@ from repository.services import users
 from repository.services.collections import create_collection, create_community
 from repository.services.workflow import publish_item
 from tests.factories import make_item
-from tests.web.conftest import PASSWORD, csrf_of
+from tests.web.conftest import PASSWORD, csrf_of, submit_login
 from tests.web.test_workspace import rows
 from web.wiring import Wiring
 
@@ -119,16 +119,6 @@ def test_collections_are_listed_with_their_faculty(
 # --- staff accounts ---------------------------------------------------------------------------
 
 
-def _login(client: TestClient, email: str, password: str) -> Response:
-    token = csrf_of(client.get("/login").text)
-    return client.post(
-        "/login",
-        data={"email": email, "password": password, "csrf_token": token, "next": "/workspace"},
-        headers=EN,
-        follow_redirects=False,
-    )
-
-
 def _user_id(wiring: Wiring, email: str) -> int:
     return next(u.id for u in users.list_users(wiring.uow()) if u.email == email)
 
@@ -139,7 +129,7 @@ def test_a_disabled_user_cannot_sign_in_and_their_session_and_tokens_stop_workin
     users.add_user(wiring.uow(), "leaver@qou.edu", PASSWORD, Role.LIBRARIAN)
     secret = users.create_api_token(wiring.uow(), _user_id(wiring, "leaver@qou.edu"), "scripts")
     other = TestClient(client.app)
-    assert _login(other, "leaver@qou.edu", PASSWORD).status_code == 303
+    assert submit_login(other, "leaver@qou.edu", PASSWORD).status_code == 303
     assert other.get("/workspace").status_code == 200
     assert client.get("/api/jobs", headers={"authorization": f"Bearer {secret}"}).status_code == 200
 
@@ -150,11 +140,11 @@ def test_a_disabled_user_cannot_sign_in_and_their_session_and_tokens_stop_workin
 
     assert other.get("/workspace", follow_redirects=False).headers["location"].startswith("/login")
     assert client.get("/api/jobs", headers={"authorization": f"Bearer {secret}"}).status_code == 401
-    refused = _login(TestClient(client.app), "leaver@qou.edu", PASSWORD)
+    refused = submit_login(TestClient(client.app), "leaver@qou.edu", PASSWORD)
     assert refused.status_code == 401 and "Wrong email or password." in refused.text
 
     client.post(f"/admin/users/{leaver}/enable", data={"csrf_token": staff})
-    assert _login(TestClient(client.app), "leaver@qou.edu", PASSWORD).status_code == 303
+    assert submit_login(TestClient(client.app), "leaver@qou.edu", PASSWORD).status_code == 303
 
 
 def test_an_administrator_changes_a_role_and_resets_a_password_shown_once(
@@ -171,8 +161,8 @@ def test_an_administrator_changes_a_role_and_resets_a_password_shown_once(
     assert match, "the temporary password is not shown"
     temporary = match.group(1)
     assert temporary not in client.get(f"/admin/users/{uid}").text  # once only
-    assert _login(TestClient(client.app), "forgetful@qou.edu", PASSWORD).status_code == 401
-    assert _login(TestClient(client.app), "forgetful@qou.edu", temporary).status_code == 303
+    assert submit_login(TestClient(client.app), "forgetful@qou.edu", PASSWORD).status_code == 401
+    assert submit_login(TestClient(client.app), "forgetful@qou.edu", temporary).status_code == 303
 
 
 def test_the_last_administrator_is_neither_demoted_nor_disabled(client: TestClient, wiring: Wiring, staff: str) -> None:
@@ -196,7 +186,7 @@ def test_a_submitter_deposits_into_granted_collections_and_a_librarian_reviews(
     assert users.granted_collections(wiring.uow(), huda) == [collection]
 
     faculty = TestClient(client.app)
-    signed_in = _login(faculty, "dr.huda@qou.edu", PASSWORD)
+    signed_in = submit_login(faculty, "dr.huda@qou.edu", PASSWORD)
     assert signed_in.headers["location"] == "/deposits"
     assert faculty.get("/workspace", follow_redirects=False).status_code == 403
     form = faculty.get("/deposits/new", headers=EN).text

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from httpx import Response
 
 from repository.directory.ldap import LdapDirectory
 from repository.domain import Role
@@ -15,7 +14,7 @@ from repository.errors import DirectoryUnavailable
 from repository.services import users
 from tests.ldapserver import SUFFIX, missing_tools, slapd
 from tests.server import free_port
-from tests.web.conftest import PASSWORD, csrf_of
+from tests.web.conftest import PASSWORD, submit_login
 from web.app import create_app
 from web.wiring import Wiring
 
@@ -81,25 +80,15 @@ def _search_settings(url: str) -> dict[str, object]:
     }
 
 
-def _login(client: TestClient, email: str, password: str) -> Response:
-    token = csrf_of(client.get("/login").text)
-    return client.post(
-        "/login",
-        data={"email": email, "password": password, "csrf_token": token, "next": "/workspace"},
-        headers=EN,
-        follow_redirects=False,
-    )
-
-
 def test_first_directory_sign_in_creates_the_local_user_with_the_role_of_its_group(
     wiring: Wiring, directory_url: str
 ) -> None:
     with _client(wiring, **_search_settings(directory_url)) as client:
-        assert _login(client, "rana@qou.edu", "rana-directory-pw").headers["location"] == "/workspace"
+        assert submit_login(client, "rana@qou.edu", "rana-directory-pw").headers["location"] == "/workspace"
         assert client.get("/workspace").status_code == 200
     with _client(wiring, **_search_settings(directory_url)) as client:
-        assert _login(client, "RANA@qou.edu", "rana-directory-pw").status_code == 303  # again: the same record
-        assert _login(client, "sami@qou.edu", "sami-directory-pw").headers["location"] == "/deposits"
+        assert submit_login(client, "RANA@qou.edu", "rana-directory-pw").status_code == 303  # again: the same record
+        assert submit_login(client, "sami@qou.edu", "sami-directory-pw").headers["location"] == "/deposits"
     accounts = {u.email: u for u in users.list_users(wiring.uow())}
     assert sorted(accounts) == ["rana@qou.edu", "sami@qou.edu"]
     assert (accounts["rana@qou.edu"].role, accounts["rana@qou.edu"].name) == (Role.LIBRARIAN, "Rana Haddad")
@@ -112,14 +101,14 @@ def test_first_directory_sign_in_creates_the_local_user_with_the_role_of_its_gro
 def test_a_wrong_directory_password_fails_with_the_local_accounts_message(wiring: Wiring, directory_url: str) -> None:
     users.add_user(wiring.uow(), "local@qou.edu", PASSWORD, Role.LIBRARIAN)
     with _client(wiring, **_search_settings(directory_url)) as client:
-        local = _login(client, "local@qou.edu", "not the password")
+        local = submit_login(client, "local@qou.edu", "not the password")
         for email, password in [
             ("rana@qou.edu", "wrong-password"),
             ("nobody@qou.edu", "rana-directory-pw"),
             ("*", "rana-directory-pw"),  # a filter wildcard is escaped, not a search for anyone
             ("rana@qou.edu", " "),
         ]:
-            refused = _login(client, email, password)
+            refused = submit_login(client, email, password)
             assert refused.status_code == local.status_code == 401
             assert "Wrong email or password." in refused.text and "Wrong email or password." in local.text
     assert [u.email for u in users.list_users(wiring.uow())] == ["local@qou.edu"]
@@ -129,19 +118,19 @@ def test_a_directory_account_in_no_mapped_group_is_refused_and_no_record_made(
     wiring: Wiring, directory_url: str
 ) -> None:
     with _client(wiring, **_search_settings(directory_url)) as client:
-        refused = _login(client, "hani@qou.edu", "hani-directory-pw")
+        refused = submit_login(client, "hani@qou.edu", "hani-directory-pw")
     assert refused.status_code == 403 and "not in a group" in refused.text
     assert users.list_users(wiring.uow()) == []
 
 
 def test_a_disabled_directory_user_stays_out(wiring: Wiring, directory_url: str) -> None:
     with _client(wiring, **_search_settings(directory_url)) as client:
-        _login(client, "rana@qou.edu", "rana-directory-pw")
+        submit_login(client, "rana@qou.edu", "rana-directory-pw")
     admin = users.add_user(wiring.uow(), "admin@qou.edu", PASSWORD, Role.ADMIN)
     rana = next(u for u in users.list_users(wiring.uow()) if u.email == "rana@qou.edu")
     users.disable_user(wiring.uow(), admin.as_actor(), rana.id)
     with _client(wiring, **_search_settings(directory_url)) as client:
-        refused = _login(client, "rana@qou.edu", "rana-directory-pw")
+        refused = submit_login(client, "rana@qou.edu", "rana-directory-pw")
     assert refused.status_code == 401 and "Wrong email or password." in refused.text
 
 
@@ -163,9 +152,9 @@ def test_an_unreachable_directory_says_so_and_local_accounts_still_sign_in(wirin
     users.add_user(wiring.uow(), "local@qou.edu", PASSWORD, Role.ADMIN)
     closed = f"ldap://127.0.0.1:{free_port()}/"
     with _client(wiring, **_search_settings(closed), ldap_timeout_seconds=2.0) as client:
-        down = _login(client, "rana@qou.edu", "rana-directory-pw")
+        down = submit_login(client, "rana@qou.edu", "rana-directory-pw")
         assert down.status_code == 503
         assert "The university directory cannot be reached right now" in down.text
-        assert _login(client, "local@qou.edu", PASSWORD).status_code == 303
+        assert submit_login(client, "local@qou.edu", PASSWORD).status_code == 303
     with pytest.raises(DirectoryUnavailable):
         LdapDirectory(closed, search_base=PEOPLE, timeout=2.0).authenticate("rana", "x")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from repository.db import records
 from repository.db.uow import reading
@@ -199,7 +200,7 @@ def _edit_page(request: Request, kind: str, key: str, status_code: int = 200, **
     return render(request, "admin/edit.html", context, status_code=status_code)
 
 
-def _texts(form: Any) -> dict[str, str]:
+def _texts(form: FormData) -> dict[str, str]:
     return {name: str(form.get(name, "")) for name in ("name_en", "name_ar", "description", "description_ar")}
 
 
@@ -208,29 +209,37 @@ def community_form(request: Request, community_id: str) -> Response:
     return _edit_page(request, "community", community_id)
 
 
-@router.post("/admin/communities/{community_id}")
-async def edit_community(request: Request, community_id: str) -> Response:
+async def _save(request: Request, kind: str, key: str, change: Callable[[FormData], object], done: str) -> Response:
     form = await request.form()
     try:
-        await run_in_threadpool(
-            lambda: collections.update_community(
-                wiring_of(request).uow(), auth.current_actor(request), community_id, **_texts(form)
-            )
-        )
+        await run_in_threadpool(change, form)
     except MawridError as exc:
-        return _edit_page(request, "community", community_id, exc.http_status, error=exc, values=_texts(form))
-    auth.flash(request, N_("The community was saved."), "success")
+        return _edit_page(request, kind, key, exc.http_status, error=exc, values=_texts(form))
+    auth.flash(request, done, "success")
     return RedirectResponse("/admin/collections", status_code=303)
+
+
+def _remove(request: Request, kind: str, key: str, delete: Callable[..., None], done: str) -> Response:
+    try:
+        delete(wiring_of(request).uow(), auth.current_actor(request), key)
+    except Conflict as exc:
+        return _edit_page(request, kind, key, exc.http_status, refused=exc)
+    auth.flash(request, done, "success")
+    return RedirectResponse("/admin/collections", status_code=303)
+
+
+@router.post("/admin/communities/{community_id}")
+async def edit_community(request: Request, community_id: str) -> Response:
+    def change(form: FormData) -> object:
+        actor = auth.current_actor(request)
+        return collections.update_community(wiring_of(request).uow(), actor, community_id, **_texts(form))
+
+    return await _save(request, "community", community_id, change, N_("The community was saved."))
 
 
 @router.post("/admin/communities/{community_id}/delete")
 def remove_community(request: Request, community_id: str) -> Response:
-    try:
-        collections.delete_community(wiring_of(request).uow(), auth.current_actor(request), community_id)
-    except Conflict as exc:
-        return _edit_page(request, "community", community_id, exc.http_status, refused=exc)
-    auth.flash(request, N_("The community was deleted."), "success")
-    return RedirectResponse("/admin/collections", status_code=303)
+    return _remove(request, "community", community_id, collections.delete_community, N_("The community was deleted."))
 
 
 @router.get("/admin/collections/{collection_id}")
@@ -240,28 +249,20 @@ def collection_form(request: Request, collection_id: str) -> Response:
 
 @router.post("/admin/collections/{collection_id}")
 async def edit_collection(request: Request, collection_id: str) -> Response:
-    form = await request.form()
-    try:
-        await run_in_threadpool(
-            lambda: collections.update_collection(
-                wiring_of(request).uow(),
-                auth.current_actor(request),
-                collection_id,
-                community_id=str(form.get("community", "")) or None,
-                **_texts(form),
-            )
+    def change(form: FormData) -> object:
+        return collections.update_collection(
+            wiring_of(request).uow(),
+            auth.current_actor(request),
+            collection_id,
+            community_id=str(form.get("community", "")) or None,
+            **_texts(form),
         )
-    except MawridError as exc:
-        return _edit_page(request, "collection", collection_id, exc.http_status, error=exc, values=_texts(form))
-    auth.flash(request, N_("The collection was saved."), "success")
-    return RedirectResponse("/admin/collections", status_code=303)
+
+    return await _save(request, "collection", collection_id, change, N_("The collection was saved."))
 
 
 @router.post("/admin/collections/{collection_id}/delete")
 def remove_collection(request: Request, collection_id: str) -> Response:
-    try:
-        collections.delete_collection(wiring_of(request).uow(), auth.current_actor(request), collection_id)
-    except Conflict as exc:
-        return _edit_page(request, "collection", collection_id, exc.http_status, refused=exc)
-    auth.flash(request, N_("The collection was deleted."), "success")
-    return RedirectResponse("/admin/collections", status_code=303)
+    return _remove(
+        request, "collection", collection_id, collections.delete_collection, N_("The collection was deleted.")
+    )
