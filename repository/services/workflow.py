@@ -99,8 +99,23 @@ def withdrawal_reason(conn: Connection, item_id: str) -> str | None:
     return str(reason) if reason else None
 
 
-def return_to_draft(uow: UnitOfWork, actor: Actor, item_id: str, clock: Clock = utcnow) -> Item:
-    return _change(uow, actor, item_id, "return_to_draft", _to(Status.DRAFT), clock)
+def return_to_draft(uow: UnitOfWork, actor: Actor, item_id: str, clock: Clock = utcnow, note: str = "") -> Item:
+    """Send an item back to draft; `note` (what to fix) is kept in its history for the depositor to read."""
+    events = {"review_note": {"old": None, "new": note.strip()}} if note.strip() else None
+    return _change(uow, actor, item_id, "return_to_draft", _to(Status.DRAFT), clock, events)
+
+
+def review_note(conn: Connection, item_id: str) -> str | None:
+    """The note of the item's latest return to draft, if it had one."""
+    query = (
+        select(t.versions.c.changes)
+        .where(t.versions.c.item_id == item_id, t.versions.c.action == "return_to_draft")
+        .order_by(t.versions.c.number.desc())
+        .limit(1)
+    )
+    changes = conn.execute(query).scalar()
+    note = (changes or {}).get("review_note", {}).get("new")
+    return str(note) if note else None
 
 
 def delete_item(uow: UnitOfWork, actor: Actor, item_id: str, clock: Clock = utcnow) -> Item:

@@ -219,9 +219,10 @@ def test_a_submitter_deposits_into_granted_collections_and_a_librarian_reviews(
 
     queue = client.get("/workspace/review", headers=EN).text
     assert "Community radio in Jenin" in queue and "dr.huda@qou.edu" in queue and "Journalism — Media" in queue
-    client.post(f"/workspace/review/{item.id}", data={"csrf_token": staff, "action": "return"})
+    note = "Please add the English abstract."
+    client.post(f"/workspace/review/{item.id}", data={"csrf_token": staff, "action": "return", "note": note})
     mine = faculty.get("/deposits", headers=EN).text
-    assert "Returned" in mine and f"/deposits/{item.id}/submit" in mine
+    assert "Returned" in mine and f"/deposits/{item.id}/submit" in mine and note in mine
     faculty.post(f"/deposits/{item.id}/submit", data={"csrf_token": token})
     client.post(f"/workspace/review/{item.id}", data={"csrf_token": staff, "action": "publish"})
     with reading(wiring.engine) as conn:

@@ -50,7 +50,10 @@ def my_deposits(request: Request) -> Response:
             select(t.items).where(t.items.c.id.in_(mine)).order_by(t.items.c.datestamp.desc(), t.items.c.id)
         )
         deposits = records.load_items(conn, rows)
-    context = {"deposits": deposits, "groups": _granted_groups(request, user.id)}
+        notes = {
+            i.id: note for i in deposits if i.status is Status.DRAFT and (note := workflow.review_note(conn, i.id))
+        }
+    context = {"deposits": deposits, "notes": notes, "groups": _granted_groups(request, user.id)}
     return render(request, "review/deposits.html", context)
 
 
@@ -135,19 +138,18 @@ def review_queue(request: Request) -> Response:
     return render(request, "review/queue.html", context)
 
 
-REVIEW_ACTIONS = {
-    "publish": (workflow.publish_item, N_("Published.")),
-    "return": (workflow.return_to_draft, N_("Returned to the depositor.")),
-}
-
-
 @router.post("/workspace/review/{item_id}")
 async def review(request: Request, item_id: str) -> Response:
     auth.require_staff(request)
-    action = str((await request.form()).get("action", ""))
-    if action not in REVIEW_ACTIONS:
+    form = await request.form()
+    action, uow, actor = str(form.get("action", "")), wiring_of(request).uow(), auth.current_actor(request)
+    if action == "publish":
+        await run_in_threadpool(workflow.publish_item, uow, actor, item_id)
+        auth.flash(request, N_("Published."), "success")
+    elif action == "return":
+        note = str(form.get("note", ""))[:2000]
+        await run_in_threadpool(lambda: workflow.return_to_draft(uow, actor, item_id, note=note))
+        auth.flash(request, N_("Returned to the depositor."), "success")
+    else:
         raise InvalidInput(f"unknown action {action!r}")
-    service, done = REVIEW_ACTIONS[action]
-    await run_in_threadpool(service, wiring_of(request).uow(), auth.current_actor(request), item_id)
-    auth.flash(request, done, "success")
     return RedirectResponse("/workspace/review", status_code=303)
