@@ -16,7 +16,7 @@ from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import UnitOfWork
 from repository.domain import Actor, Collection, Community, Role, utcnow
-from repository.errors import Conflict, Forbidden, InvalidInput
+from repository.errors import Conflict, Forbidden, InvalidInput, Message
 from repository.services.versioning import Clock, record_change, snapshot
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -36,7 +36,7 @@ def _check(actor: Actor, slug: str) -> None:
 def _names(name_en: str, name_ar: str) -> tuple[str, str]:
     name_en, name_ar = name_en.strip(), name_ar.strip()
     if not name_en or not name_ar:
-        raise InvalidInput("give both the English and the Arabic name")
+        raise InvalidInput(Message("give both the English and the Arabic name"))
     return name_en, name_ar
 
 

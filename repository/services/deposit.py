@@ -13,7 +13,7 @@ from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import UnitOfWork
 from repository.domain import Actor, Item, Metadata, Status, Visibility, utcnow
-from repository.errors import Conflict, Forbidden, InvalidInput
+from repository.errors import Conflict, Forbidden, InvalidInput, Message
 from repository.metadata import identifiers_of, validate_metadata
 from repository.services.versioning import Clock, record_change, snapshot
 
@@ -52,7 +52,7 @@ def require_depositor(conn: Connection, actor: Actor, collection_id: str) -> Non
     if actor.is_staff:
         return
     if not is_granted(conn, actor, collection_id):
-        raise Forbidden(f"you may not deposit into collection {collection_id!r}")
+        raise Forbidden(Message("you may not deposit into collection %(collection)s", collection=collection_id))
 
 
 def require_own_deposit(conn: Connection, actor: Actor, item: Item) -> None:

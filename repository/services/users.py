@@ -29,7 +29,7 @@ from repository.db import tables as t
 from repository.db.uow import UnitOfWork, reading
 from repository.directory.ports import Directory, DirectoryEntry
 from repository.domain import Actor, Role, User, utcnow
-from repository.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from repository.errors import Conflict, Forbidden, InvalidInput, Message, NotFound, Unauthorized
 
 HASHER = PasswordHasher()
 # last_seen is written at most this often: a write per request would queue every page behind the writers' lock.
@@ -280,7 +280,7 @@ def _keep_an_administrator(uow: UnitOfWork, user_id: int) -> None:
         .where(t.users.c.role == Role.ADMIN.value, t.users.c.active.is_(True), t.users.c.id != user_id)
     ).scalar_one()
     if not others:
-        raise Conflict("this is the last active administrator; make another administrator first")
+        raise Conflict(Message("this is the last active administrator; make another administrator first"))
 
 
 def find_user(uow: UnitOfWork, user_id: int) -> User:
@@ -313,7 +313,7 @@ def disable_user(uow: UnitOfWork, actor: Actor, user_id: int) -> User:
     """
     _require_admin(actor)
     if actor.user_id == user_id:
-        raise Conflict("you cannot disable your own account")
+        raise Conflict(Message("you cannot disable your own account"))
     with uow:
         row = _load_for_update(uow, user_id)
         if row.role == Role.ADMIN.value and row.active:
@@ -349,7 +349,7 @@ def set_grants(uow: UnitOfWork, actor: Actor, user_id: int, collection_ids: list
     with uow:
         row = _load_for_update(uow, user_id)
         if wanted and row.role != Role.SUBMITTER.value:
-            raise InvalidInput("only submitters are granted collections; librarians may deposit anywhere")
+            raise InvalidInput(Message("only submitters are granted collections; librarians may deposit anywhere"))
         known = set(uow.conn.execute(select(t.collections.c.id).where(t.collections.c.id.in_(wanted))).scalars())
         if unknown := [c for c in wanted if c not in known]:
             raise NotFound(f"no collection {unknown[0]!r}")

@@ -9,7 +9,14 @@ from babel.messages.pofile import read_po
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 # The web layer, and the repository modules whose `Message`s reach readers.
-SOURCES = sorted([*(WEB / "templates").rglob("*.html"), *WEB.rglob("*.py"), WEB.parent / "repository" / "metadata.py"])
+SOURCES = sorted(
+    [
+        *(WEB / "templates").rglob("*.html"),
+        *WEB.rglob("*.py"),
+        WEB.parent / "repository" / "metadata.py",
+        *(WEB.parent / "repository" / "services" / name for name in ("collections.py", "deposit.py", "users.py")),
+    ]
+)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "Message": None}
 
 

@@ -71,6 +71,7 @@ HISTORY_ACTIONS = {
     "return_to_draft": N_("Returned to draft"),
     "delete": N_("Deleted"),
     "move": N_("Moved to another collection"),
+    "move-collection": N_("Its collection moved to another faculty"),
     "restrict": N_("Restricted to staff"),
     "open": N_("Opened to the public"),
     "embargo": N_("Embargo set"),
@@ -80,6 +81,8 @@ HISTORY_ACTIONS = {
 FIELDS = {
     "created": N_("Created"),
     "collection": N_("Collection"),
+    "community": N_("Faculty"),
+    "review_note": N_("Note for the depositor"),
     "status": N_("Status"),
     "visibility": N_("Visibility"),
     "embargo_until": N_("Embargo until"),
