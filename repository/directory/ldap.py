@@ -10,10 +10,11 @@ no memberOf overlay on the server.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterable
 from typing import Any
 
-from ldap3 import BASE, NONE, SUBTREE, Connection, Server
+from ldap3 import BASE, NONE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException, LDAPSocketOpenError, LDAPSocketReceiveError
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import escape_rdn
@@ -41,7 +42,9 @@ class LdapDirectory:
     ) -> None:
         if not user_dn_template and not search_base:
             raise ValueError("an LDAP directory needs a user DN template or a search base")
-        self.server = Server(url.rstrip("/"), connect_timeout=timeout, get_info=NONE)  # ldap3 refuses "host:port/"
+        # ldap3 refuses "host:port/"; for ldaps:// it would accept any certificate unless told to check it.
+        tls = Tls(validate=ssl.CERT_REQUIRED)
+        self.server = Server(url.rstrip("/"), connect_timeout=timeout, get_info=NONE, tls=tls)
         self.user_dn_template, self.search_base, self.search_filter = user_dn_template, search_base, search_filter
         self.bind_dn, self.bind_password = bind_dn, bind_password
         self.mail_attribute, self.name_attribute = mail_attribute, name_attribute

@@ -155,7 +155,7 @@ def _directory_user(uow: UnitOfWork, entry: DirectoryEntry) -> User:
                 uow.conn.execute(update(t.users).where(t.users.c.id == row.id).values(name=entry.name))
             return dataclasses.replace(_user(row), name=entry.name or row.name)
         if entry.role is None:
-            raise Forbidden("your university account is not in a group that may use the repository")
+            raise Forbidden(Message("your university account is not in a group that may use the repository"))
         user_id = uow.conn.execute(
             insert(t.users)
             .values(

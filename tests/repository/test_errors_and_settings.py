@@ -20,6 +20,7 @@ SHAPES = {
     errors.Unauthorized: (401, 7, "unauthorized"),
     errors.UnsupportedFormat: (415, 8, "unsupported-format"),
     errors.StoreUnavailable: (503, 9, "store-unavailable"),
+    errors.DirectoryUnavailable: (503, 9, "directory-unavailable"),
     errors.IntegrityError: (500, 10, "integrity"),
 }
 
