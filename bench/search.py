@@ -361,8 +361,12 @@ def _latencies(
             layers += [
                 (kind, "hits", _raw_query(index, text, facets=False)),
                 (kind, "raw", _raw_query(index, text)),
-                (kind, "service_cold", partial(service.search, cold_index, ANONYMOUS, query, today=today)),
-                (kind, "service", partial(service.search, index, ANONYMOUS, query, today=today)),
+                (
+                    kind,
+                    "service_cold",
+                    partial(service.search, cold_index, ANONYMOUS, query, cursor_key="bench", today=today),
+                ),
+                (kind, "service", partial(service.search, index, ANONYMOUS, query, cursor_key="bench", today=today)),
                 (kind, "api_cold", partial(_api_search, cold_http, text)),
                 (kind, "api", partial(_api_search, http, text)),
             ]

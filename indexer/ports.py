@@ -17,7 +17,10 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import hashlib
+import hmac
 import json
+import re
 import zlib
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -34,6 +37,14 @@ if TYPE_CHECKING:
 FACETS = ("community", "collection", "type", "language", "year", "subject", "author", "license", "oer", "fulltext")
 FLAG_FACETS = ("oer", "fulltext")  # yes/no facets: values "true" and "false"
 MAX_LIMIT = 100
+MIN_YEAR, MAX_YEAR = 0, 9999
+YEAR = re.compile(r"[0-9]{1,4}")  # ASCII digits: str.isdigit() would also pass "١٢" or "²"
+# The deepest result an offset cursor reaches (Elasticsearch's max_result_window): an offset-based
+# backend gathers offset + limit hits per search, so an unbounded offset is an unbounded allocation.
+MAX_WINDOW = 10_000
+MAX_CURSOR_CHARS = 4096  # an offset cursor is ~60 characters, a title sort value a few hundred
+MAX_SORT_VALUES = 4  # a search-after position: the sort key and the id tiebreaker, with room to spare
+_MAC_BYTES = 16
 
 
 class Sort(enum.StrEnum):
@@ -73,8 +84,10 @@ class Query:
             raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}")
         if not 1 <= self.facet_size <= 1000:
             raise InvalidInput("facet_size must be between 1 and 1000")
-        if "year" in self.filters and any(not v.isdigit() for v in self.filters["year"]):
+        if "year" in self.filters and any(not YEAR.fullmatch(v) for v in self.filters["year"]):
             raise InvalidInput("year filter values must be years")
+        if any(y is not None and not MIN_YEAR <= y <= MAX_YEAR for y in (self.year_from, self.year_to)):
+            raise InvalidInput(f"years run from {MIN_YEAR} to {MAX_YEAR}")
 
     def value_filters(self) -> dict[str, list[str]]:
         """The facet filters on values (years as digits); each is a set of alternatives."""
@@ -90,15 +103,26 @@ class Query:
         key = [self.text, sorted((k, list(v)) for k, v in self.filters.items()), self.year_from, self.year_to]
         return zlib.crc32(json.dumps([*key, self.sort.value], ensure_ascii=False).encode())
 
-    def next_cursor(self, position: Any) -> str:
-        """An opaque cursor for the page after `position` (an offset, or a backend's sort values)."""
+    def next_cursor(self, position: Any) -> str | None:
+        """An opaque cursor for the page after `position` (an offset, or a backend's sort values).
+
+        None when the page after would start beyond MAX_WINDOW: deeper results are not paged to.
+        """
+        if isinstance(position, int) and position >= MAX_WINDOW:
+            return None
         raw = json.dumps({"p": position, "f": self.fingerprint()}, ensure_ascii=False).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     def position(self) -> Any:
-        """Where `cursor` says to continue, None without one; raises InvalidInput for a foreign or broken cursor."""
+        """Where `cursor` says to continue, None without one; raises InvalidInput for a foreign or broken cursor.
+
+        The position is checked for shape and size (an offset within MAX_WINDOW, or a few scalar sort
+        values), so no backend is handed an offset that would make it gather millions of hits.
+        """
         if not self.cursor:
             return None
+        if len(self.cursor) > MAX_CURSOR_CHARS:
+            raise InvalidInput("the cursor is not one this search returned")
         try:
             data = json.loads(base64.urlsafe_b64decode(self.cursor + "=" * (-len(self.cursor) % 4)))
             position, fingerprint = data["p"], int(data["f"])
@@ -106,7 +130,58 @@ class Query:
             raise InvalidInput("the cursor is not one this search returned") from exc
         if fingerprint != self.fingerprint():
             raise InvalidInput("the cursor belongs to another search; start again without it")
+        _check_position(position)
+        if isinstance(position, int) and position + self.limit > MAX_WINDOW:
+            raise InvalidInput(f"only the first {MAX_WINDOW} results can be paged through; narrow the search")
         return position
+
+
+def _check_position(position: Any) -> None:
+    if isinstance(position, bool) or not isinstance(position, int | list):
+        raise InvalidInput("the cursor is not one this search returned")
+    if isinstance(position, int) and position < 0:
+        raise InvalidInput("the cursor is not one this search returned")
+    if isinstance(position, list) and (
+        not 0 < len(position) <= MAX_SORT_VALUES
+        or not all(
+            v is None
+            or (isinstance(v, int | float) and not isinstance(v, bool) and abs(v) < 2**63)
+            or isinstance(v, str)
+            for v in position
+        )
+    ):
+        raise InvalidInput("the cursor is not one this search returned")
+
+
+def seal_cursor(cursor: str | None, key: str) -> str | None:
+    """A cursor signed with HMAC-SHA256 under `key` (the installation secret), for a client to hold."""
+    if cursor is None:
+        return None
+    return f"{cursor}.{_b64(_cursor_mac(cursor, key))}"
+
+
+def open_cursor(sealed: str | None, key: str) -> str | None:
+    """The cursor inside a sealed one; raises InvalidInput for one this installation did not sign."""
+    if not sealed:
+        return None
+    cursor, _, mac = sealed.rpartition(".")
+    try:
+        valid = len(sealed) <= MAX_CURSOR_CHARS and hmac.compare_digest(
+            base64.urlsafe_b64decode(mac + "=" * (-len(mac) % 4)), _cursor_mac(cursor, key)
+        )
+    except (ValueError, binascii.Error):
+        valid = False
+    if not cursor or not valid:
+        raise InvalidInput("the cursor is not one this search returned")
+    return cursor
+
+
+def _cursor_mac(cursor: str, key: str) -> bytes:
+    return hmac.new(key.encode(), b"search-cursor:" + cursor.encode(), hashlib.sha256).digest()[:_MAC_BYTES]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,18 @@ indexed by its metadata only, so its closed full text can neither match nor
 show in a snippet; anonymous readers find it by that metadata unless the
 repository hides embargoed records (`Settings.embargo_hides_metadata`, passed
 here as `embargoed_metadata_searchable=False`). Staff always find them.
+
+Cursors leave here signed with the installation secret (`cursor_key`) and
+come back checked: a reader can only continue a search from a page this
+installation served, never hand a backend a position of their own making.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
-from indexer.ports import Access, Page, Query, SearchIndex
+from indexer.ports import Access, Page, Query, SearchIndex, open_cursor, seal_cursor
 from repository.domain import Actor, utcnow
 
 
@@ -21,9 +26,14 @@ def search(
     actor: Actor,
     query: Query,
     *,
+    cursor_key: str,
     embargoed_metadata_searchable: bool = False,
     today: date | None = None,
 ) -> Page:
-    """Run `query` as `actor` may see it. Raises InvalidInput for a bad cursor; a malformed text is read as words."""
+    """Run `query` as `actor` may see it. Raises InvalidInput for a bad cursor; a malformed text is read as words.
+
+    `query.cursor` must be one a page signed under `cursor_key` returned; the page's cursor is signed so too.
+    """
     access = Access(today=today or utcnow().date(), embargoed=actor.is_staff or embargoed_metadata_searchable)
-    return index.search(query, access)
+    page = index.search(replace(query, cursor=open_cursor(query.cursor, cursor_key)), access)
+    return replace(page, cursor=seal_cursor(page.cursor, cursor_key))

@@ -26,7 +26,7 @@ PASSIVE = re.compile(
 )
 ACTIVE_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
 PASSIVE_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
-RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+RANGE = re.compile(r"^bytes=([0-9]{0,18})-([0-9]{0,18})$")  # ASCII digits that fit 64 bits
 
 
 def content_type(ref: FileRef) -> str:

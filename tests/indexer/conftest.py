@@ -69,6 +69,7 @@ class Finder:
             self.index,
             actor,
             Query(text=text, **query),
+            cursor_key=self.wiring.settings.secret(),
             embargoed_metadata_searchable=embargoed_metadata_searchable,
             today=today,
         )

@@ -28,4 +28,4 @@ def test_reindex_command_rebuilds_the_index(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "1 items indexed, 1 not public" in result.output
     index = TantivyIndex(wiring.settings.index_dir)
-    assert [h.id for h in service.search(index, ANONYMOUS, Query(text="olive")).hits] == [item.id]
+    assert [h.id for h in service.search(index, ANONYMOUS, Query(text="olive"), cursor_key="k").hits] == [item.id]

@@ -22,7 +22,7 @@ class Interrupted(Exception):
 
 
 def _all_ids(index: SearchIndex) -> set[str]:
-    return {h.id for h in service.search(index, ANONYMOUS, Query(limit=100)).hits}
+    return {h.id for h in service.search(index, ANONYMOUS, Query(limit=100), cursor_key="k").hits}
 
 
 def test_a_new_empty_index_is_rebuilt_by_the_sync(wiring: Wiring, collection: str, tmp_path: Path) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
-from indexer.ports import Sort
+from indexer.ports import MAX_CURSOR_CHARS, MAX_WINDOW, Query, Sort, seal_cursor
 from repository.domain import SYSTEM, FileRole
 from repository.errors import InvalidInput
 from repository.services.collections import create_collection
@@ -251,3 +254,43 @@ def test_captions_are_searched_without_their_timings(find: Finder, wiring: Wirin
     assert hit.id == item.id
     assert hit.snippet is not None and hit.snippet.source == "caption"
     assert hit.snippet.text == "Welcome to the hydrology lecture." and "-->" not in hit.snippet.text
+
+
+def test_a_cursor_not_signed_by_this_installation_is_refused(find: Finder, wiring: Wiring, collection: str) -> None:
+    make_corpus(wiring, collection)
+    signed = find(sort=Sort.NEWEST, limit=2).cursor
+    assert signed is not None
+    inner, _, mac = signed.rpartition(".")
+    crafted = Query(sort=Sort.NEWEST, limit=2).next_cursor(4)  # right shape and search, never signed
+    assert crafted is not None
+    for cursor in (inner, crafted, f"{crafted}.{mac}", f"{inner}.{mac[::-1]}"):
+        with pytest.raises(InvalidInput):
+            find(sort=Sort.NEWEST, limit=2, cursor=cursor)
+    other_key = seal_cursor(crafted, "another installation's secret")
+    with pytest.raises(InvalidInput):
+        find(sort=Sort.NEWEST, limit=2, cursor=other_key)
+    assert len(find(sort=Sort.NEWEST, limit=2, cursor=signed).hits) == 2
+
+
+@pytest.mark.parametrize("offset", [MAX_WINDOW, MAX_WINDOW + 1, 2**40, 2**62, -1, True, "10", 1.5, {"p": 1}])
+def test_a_cursor_beyond_the_result_window_is_refused_before_searching(
+    find: Finder, wiring: Wiring, collection: str, offset: object
+) -> None:
+    """Even a cursor signed with the secret (a leaked key, a changed limit) cannot send the index deep."""
+    make_corpus(wiring, collection)
+    query = Query(sort=Sort.NEWEST, limit=20)
+    raw = base64.urlsafe_b64encode(json.dumps({"p": offset, "f": query.fingerprint()}).encode()).decode()
+    with pytest.raises(InvalidInput):
+        find(sort=Sort.NEWEST, limit=20, cursor=seal_cursor(raw, wiring.settings.secret()))
+
+
+def test_paging_stops_at_the_result_window() -> None:
+    query = Query(limit=20)
+    assert query.next_cursor(MAX_WINDOW - 20) is not None
+    assert query.next_cursor(MAX_WINDOW) is None
+    last = Query(limit=20, cursor=query.next_cursor(MAX_WINDOW - 20))
+    assert last.position() == MAX_WINDOW - 20
+    with pytest.raises(InvalidInput):  # the same cursor with a larger page would reach past the window
+        Query(limit=21, cursor=query.next_cursor(MAX_WINDOW - 20)).position()
+    with pytest.raises(InvalidInput):
+        Query(cursor="x" * (MAX_CURSOR_CHARS + 1)).position()

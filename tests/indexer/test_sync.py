@@ -32,7 +32,7 @@ def _behind(wiring: Wiring) -> set[str]:
 
 def _unsynced_ids(index: SearchIndex, text: str) -> set[str]:
     """Search without syncing first: what the index holds right now."""
-    return {h.id for h in service.search(index, ANONYMOUS, Query(text=text)).hits}
+    return {h.id for h in service.search(index, ANONYMOUS, Query(text=text), cursor_key="k").hits}
 
 
 def test_update_withdraw_republish_and_delete_are_reflected_after_sync(

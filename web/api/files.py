@@ -18,6 +18,7 @@ from web.api.streams import BodyReader
 from web.auth import wiring_of
 from web.downloads import serve_file
 from web.pages.items import load_for_reader
+from web.params import RowId
 
 router = APIRouter(prefix="/api/items/{item_id}/files", tags=["files"], dependencies=[Depends(auth.check_csrf)])
 
@@ -63,7 +64,7 @@ async def upload_file(
 
 
 @router.get("/{file_id}", response_model=FileOut, summary="One file's details")
-def get_file(request: Request, item_id: str, file_id: int) -> FileOut:
+def get_file(request: Request, item_id: str, file_id: RowId) -> FileOut:
     item, _, _, files_open = load_for_reader(request, item_id)
     ref = next((f for f in item.files if f.id == file_id), None)
     if ref is None or not files_open:
@@ -73,7 +74,7 @@ def get_file(request: Request, item_id: str, file_id: int) -> FileOut:
 
 @router.head("/{file_id}/content", include_in_schema=False)
 @router.get("/{file_id}/content", summary="The file's bytes (Range, ETag and HEAD supported)")
-def download(request: Request, item_id: str, file_id: int) -> Response:
+def download(request: Request, item_id: str, file_id: RowId) -> Response:
     item, _, today, files_open = load_for_reader(request, item_id)
     ref = next((f for f in item.files if f.id == file_id), None)
     if ref is None or not files_open:
@@ -82,7 +83,7 @@ def download(request: Request, item_id: str, file_id: int) -> Response:
 
 
 @router.delete("/{file_id}", status_code=204, summary="Remove a file and its derivatives from the item")
-def delete_file(request: Request, item_id: str, file_id: int) -> Response:
+def delete_file(request: Request, item_id: str, file_id: RowId) -> Response:
     auth.require_staff(request)
     if file_id < 1:
         raise InvalidInput("file ids are positive")

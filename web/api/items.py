@@ -19,6 +19,7 @@ from repository.services.deposit import deposit_item, update_metadata
 from web import auth, catalog
 from web.api.models import ItemIn, ItemList, ItemOut, ItemPatch
 from web.auth import wiring_of
+from web.params import Offset
 
 router = APIRouter(prefix="/api/items", tags=["items"], dependencies=[Depends(auth.check_csrf)])
 ACTIONS = {
@@ -42,7 +43,7 @@ def item_out(request: Request, item_id: str) -> ItemOut:
 
 @router.get("", response_model=ItemList, summary="List items (public ones, or any for staff)")
 def list_items(
-    request: Request, collection: str | None = None, status: Status | None = None, limit: int = 20, offset: int = 0
+    request: Request, collection: str | None = None, status: Status | None = None, limit: int = 20, offset: Offset = 0
 ) -> ItemList:
     if not 1 <= limit <= 100 or offset < 0:
         raise InvalidInput("limit must be 1-100 and offset not negative")

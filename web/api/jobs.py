@@ -12,8 +12,10 @@ from repository.errors import InvalidInput, NotFound
 from web import auth
 from web.api.models import JobOut
 from web.auth import wiring_of
+from web.params import MAX_ROW_ID, RowId, parse_count
 
 router = APIRouter(prefix="/api/jobs", tags=["ingest jobs"])
+MAX_IDS = 500
 
 
 def _out(row: object) -> JobOut:
@@ -37,16 +39,16 @@ def list_jobs(
     if item:
         query = query.where(t.ingest_jobs.c.item_id == item)
     if ids:
-        try:
-            query = query.where(t.ingest_jobs.c.id.in_([int(i) for i in ids.split(",") if i]))
-        except ValueError as exc:
-            raise InvalidInput("ids is a comma-separated list of job ids") from exc
+        wanted = [parse_count(i) for i in ids.split(",") if i]
+        if len(wanted) > MAX_IDS or not all(i is not None and i <= MAX_ROW_ID for i in wanted):
+            raise InvalidInput(f"ids is a comma-separated list of at most {MAX_IDS} job ids")
+        query = query.where(t.ingest_jobs.c.id.in_(wanted))
     with reading(wiring_of(request).engine) as conn:
         return [_out(r) for r in conn.execute(query)]
 
 
 @router.get("/{job_id}", response_model=JobOut, summary="One ingest job")
-def get_job(request: Request, job_id: int) -> JobOut:
+def get_job(request: Request, job_id: RowId) -> JobOut:
     auth.require_staff(request)
     with reading(wiring_of(request).engine) as conn:
         row = conn.execute(select(t.ingest_jobs).where(t.ingest_jobs.c.id == job_id)).first()

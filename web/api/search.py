@@ -16,6 +16,7 @@ from indexer import service
 from indexer.ports import FACETS, Hit, Page, Sort
 from indexer.ports import Query as SearchQuery
 from web.auth import current_actor, wiring_of
+from web.params import YEAR_BOUNDS, Year
 
 router = APIRouter(prefix="/api", tags=["search"])
 
@@ -78,9 +79,9 @@ def search(
     subject: Values = None,
     author: Values = None,
     license: Values = None,
-    year: Annotated[list[int] | None, Query()] = None,
-    year_from: int | None = None,
-    year_to: int | None = None,
+    year: Annotated[list[Annotated[int, Field(**YEAR_BOUNDS)]] | None, Query()] = None,
+    year_from: Year = None,
+    year_to: Year = None,
     oer: bool | None = None,
     fulltext: bool | None = None,
     facets: Annotated[bool, Query(description="Compute facet counts.")] = True,
@@ -114,6 +115,7 @@ def search(
         wiring.index,
         current_actor(request),
         query,
+        cursor_key=wiring.settings.secret(),
         embargoed_metadata_searchable=not wiring.settings.embargo_hides_metadata,
     )
     return to_out(page)

@@ -32,6 +32,7 @@ from repository.filenames import check_filename
 from repository.services.files import add_file
 from web import auth
 from web.auth import wiring_of
+from web.params import parse_count
 
 router = APIRouter(prefix="/api/uploads", tags=["resumable uploads (tus 1.0)"], dependencies=[Depends(auth.check_csrf)])
 VERSION = "1.0.0"
@@ -105,10 +106,10 @@ def capabilities(request: Request) -> Response:
 def create(request: Request) -> Response:
     _check_version(request)
     user = auth.require_staff(request)
-    length = request.headers.get("upload-length", "")
-    if not length.isdigit():
+    length = parse_count(request.headers.get("upload-length", ""))
+    if length is None:
         raise InvalidInput("Upload-Length is required (deferred length is not supported)")
-    if int(length) > wiring_of(request).settings.max_upload_bytes:
+    if length > wiring_of(request).settings.max_upload_bytes:
         raise TooLarge(f"the file is larger than the limit of {wiring_of(request).settings.max_upload_bytes} bytes")
     meta = parse_metadata(request.headers.get("upload-metadata", ""))
     item_id, filename = meta.get("item", ""), check_filename(meta.get("filename", ""))
@@ -118,7 +119,7 @@ def create(request: Request) -> Response:
     with reading(wiring_of(request).engine) as conn:
         records.load_item(conn, item_id)  # NotFound before any byte is sent
     upload_id = secrets.token_hex(16)
-    info = {"item": item_id, "filename": filename, "role": role, "length": int(length), "user_id": user.id}
+    info = {"item": item_id, "filename": filename, "role": role, "length": length, "user_id": user.id}
     (_dir(request) / f"{upload_id}.part").touch()
     _info_path(request, upload_id).write_text(json.dumps(info))
     return Response(status_code=201, headers=TUS_HEADERS | {"location": f"/api/uploads/{upload_id}"})

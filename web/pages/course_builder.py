@@ -185,7 +185,8 @@ def _found(request: Request, course: courses.Course, text: str) -> list[dict[str
     wiring, actor = wiring_of(request), auth.current_actor(request)
     ids = [text] if text != course.item.id else []
     try:
-        page = search(wiring.index, actor, Query(text=text, limit=FOUND_SHOWN, facets=(), highlight=False))
+        query = Query(text=text, limit=FOUND_SHOWN, facets=(), highlight=False)
+        page = search(wiring.index, actor, query, cursor_key=wiring.settings.secret())
         ids += [h.id for h in page.hits if h.id not in (course.item.id, text)]
     except MawridError:
         pass  # the index is being rebuilt or unreachable: the exact-id lookup still works

@@ -40,6 +40,7 @@ from web.pages.course_labels import CONTRIBUTOR_ROLES, LEVELS, template_globals
 from web.pages.items import file_views, thumbnail_of
 from web.pages.labels import language_name, license_label
 from web.pages.paging import Pager
+from web.params import RowId
 from web.security import PAGE_CSP
 from web.templating import env, render, render_bare
 
@@ -276,7 +277,7 @@ def _neighbour(course: Course, number: int) -> tuple[int, str] | None:
 
 
 @router.get("/courses/{item_id}/lessons/{number}")
-def lesson_page(request: Request, item_id: str, number: int) -> Response:
+def lesson_page(request: Request, item_id: str, number: RowId) -> Response:
     reader = load_reader(request, item_id, files=True)
     course = reader.course
     try:
@@ -387,7 +388,7 @@ def _package_file(item: Item, file_id: int) -> FileRef:
 
 @router.head("/courses/{item_id}/package/{file_id}/{path:path}")
 @router.get("/courses/{item_id}/package/{file_id}/{path:path}")
-def package_page(request: Request, item_id: str, file_id: int, path: str) -> Response:
+def package_page(request: Request, item_id: str, file_id: RowId, path: str) -> Response:
     reader = load_reader(request, item_id, files=True)
     public = reader.item.is_public(reader.today)
     ref = _package_file(reader.item, file_id)
@@ -397,7 +398,7 @@ def package_page(request: Request, item_id: str, file_id: int, path: str) -> Res
 
 @router.head("/courses/{item_id}/preview/{key}/{file_id}/{path:path}")
 @router.get("/courses/{item_id}/preview/{key}/{file_id}/{path:path}")
-def package_preview(request: Request, item_id: str, key: str, file_id: int, path: str) -> Response:
+def package_preview(request: Request, item_id: str, key: str, file_id: RowId, path: str) -> Response:
     """A package of a course that is not public yet, for the staff member whose lesson page signed the key.
 
     The key travels without a cookie, so anyone holding the link may use it: every request checks

@@ -20,6 +20,7 @@ from repository.domain import Collection, Item, utcnow
 from repository.errors import NotFound
 from web import catalog, course_catalog
 from web.auth import wiring_of
+from web.params import RowId
 from web.templating import env
 
 router = APIRouter(include_in_schema=False)
@@ -84,7 +85,7 @@ def sitemap_pages(request: Request) -> Response:
 
 
 @router.get("/sitemap-items-{number}.xml")
-def sitemap_items(request: Request, number: int) -> Response:
+def sitemap_items(request: Request, number: RowId) -> Response:
     today = utcnow().date()
     with reading(wiring_of(request).engine) as conn:
         rows = conn.execute(

@@ -34,6 +34,7 @@ from web.pages.labels import (
     license_label,
 )
 from web.pages.workspace import _date, _uploads, collections_by_community
+from web.params import RowId
 from web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(auth.require_staff), Depends(auth.check_csrf)])
@@ -193,7 +194,7 @@ async def add_files(request: Request, item_id: str) -> Response:
 
 
 @router.post("/workspace/items/{item_id}/files/{file_id}/remove")
-async def remove_file(request: Request, item_id: str, file_id: int) -> Response:
+async def remove_file(request: Request, item_id: str, file_id: RowId) -> Response:
     await run_in_threadpool(
         file_service.remove_file, wiring_of(request).uow(), auth.current_actor(request), item_id, file_id
     )

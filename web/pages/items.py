@@ -27,6 +27,7 @@ from web.auth import current_actor, wiring_of
 from web.downloads import file_path, serve_file
 from web.pages import citations, linked_data
 from web.pages.labels import license_label
+from web.params import RowId
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -133,7 +134,7 @@ def landing_page(request: Request, item_id: str) -> Response:
 
 @router.head("/items/{item_id}/files/{file_id}/{filename}")
 @router.get("/items/{item_id}/files/{file_id}/{filename}")
-def download(request: Request, item_id: str, file_id: int, filename: str) -> Response:
+def download(request: Request, item_id: str, file_id: RowId, filename: str) -> Response:
     item, _, today, files_open = load_for_reader(request, item_id)
     ref = next((f for f in item.files if f.id == file_id), None)
     if ref is None or not files_open:

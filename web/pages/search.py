@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import URL, QueryParams
 
-from indexer.ports import FACETS, FLAG_FACETS, Page, Query, Sort
+from indexer.ports import FACETS, FLAG_FACETS, MAX_WINDOW, YEAR, Page, Query, Sort
 from indexer.service import search
 from repository.db import records
 from repository.db.uow import reading
@@ -25,6 +25,7 @@ from web import i18n
 from web.auth import current_actor, wiring_of
 from web.i18n import N_
 from web.pages.labels import BROWSE_FIELDS, TYPES, collection_label, language_name, license_label, license_name
+from web.params import parse_count
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -81,7 +82,7 @@ def query_from(url: URL) -> Query:
 def _year(value: str | None) -> int | None:
     if not value:
         return None
-    if not value.strip().isdigit():
+    if not YEAR.fullmatch(value.strip()):
         raise InvalidInput(f"{value!r} is not a year")
     return int(value)
 
@@ -149,6 +150,7 @@ def run_search(request: Request, query: Query) -> Page:
         wiring.index,
         current_actor(request),
         query,
+        cursor_key=wiring.settings.secret(),
         embargoed_metadata_searchable=not wiring.settings.embargo_hides_metadata,
     )
 
@@ -173,7 +175,7 @@ def search_page(request: Request) -> Response:
             and hit.snippet is not None
             and (found := lesson_for_hit(conn, hit.id, hit.snippet.file_id, hit.snippet.page))
         }
-    start = max(1, int(request.query_params.get("start", "1") or 1))
+    start = min(MAX_WINDOW, parse_count(request.query_params.get("start", "")) or 1)  # only numbers the rows
     chosen: list[dict[str, Any]] = [
         {"name": name, "label": facet_label(name, value, lang, names), "href": _href(request.url, remove=(name, value))}
         for name, values in query.filters.items()

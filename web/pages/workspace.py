@@ -32,6 +32,7 @@ from web.auth import wiring_of
 from web.i18n import N_
 from web.pages.labels import LICENSES, TYPES
 from web.pages.paging import Pager
+from web.params import RowId
 from web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(auth.require_staff), Depends(auth.check_csrf)])
@@ -345,7 +346,7 @@ async def create_token(request: Request) -> Response:
 
 
 @router.post("/workspace/tokens/{token_id}/revoke")
-def revoke_token(request: Request, token_id: int) -> Response:
+def revoke_token(request: Request, token_id: RowId) -> Response:
     user = auth.require_staff(request)
     users.revoke_api_token(wiring_of(request).uow(), user.id, token_id)
     return RedirectResponse("/workspace/tokens", status_code=303)
