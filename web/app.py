@@ -20,6 +20,7 @@ from web.api import jobs as api_jobs
 from web.api import search as api_search
 from web.api import tus as api_tus
 from web.catalog import BrowseIndex
+from web.limits import BodyLimit
 from web.pages import (
     admin,
     browse,
@@ -39,7 +40,6 @@ from web.templating import STATIC
 from web.wiring import Wiring, wire
 
 SYNC_SECONDS = 3.0  # how soon a change made by a worker or another process reaches search
-FORM_OVERHEAD = 1024 * 1024  # multipart boundaries and the metadata fields beside an upload
 # How `mawrid serve` runs uvicorn. Without proxy_headers=False uvicorn believes X-Forwarded-For from
 # 127.0.0.1 on its own; the app reads it only from MAWRID_TRUSTED_PROXIES (`auth.client_address`).
 SERVER_OPTIONS = {"proxy_headers": False}
@@ -87,7 +87,8 @@ def create_app(wiring: Wiring | None = None, *, sync_index: bool = True) -> Fast
         https_only=wiring.settings.base_url.startswith("https://"),
     )
     app.add_middleware(packages.PackageHostMiddleware, package_origin=wiring.settings.package_origin)
-    app.add_middleware(EdgeMiddleware, max_body_bytes=wiring.settings.max_upload_bytes + FORM_OVERHEAD)
+    app.add_middleware(BodyLimit, max_upload_bytes=wiring.settings.max_upload_bytes)
+    app.add_middleware(EdgeMiddleware)  # outermost: a 413 carries the security headers too
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (
         api_files,

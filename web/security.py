@@ -11,12 +11,9 @@ from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
 from starlette.datastructures import MutableHeaders
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from repository.errors import TooLarge
 from web import i18n
-from web.errors import respond
 
 PAGE_CSP = "; ".join(
     [
@@ -43,9 +40,8 @@ HEADERS = {
 
 
 class EdgeMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -56,16 +52,7 @@ class EdgeMiddleware:
         cookie = _cookie(headers.get("cookie", ""), i18n.COOKIE)
         lang = i18n.negotiate(cookie, headers.get("accept-language"), asked)
         scope.setdefault("state", {})["lang"] = lang
-        sender = _with_headers(lang, send)
-        declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            # Refused before a byte of the body is read: the client learns at once, not after the upload.
-            error = TooLarge(f"the request is larger than the upload limit of {self.max_body_bytes} bytes")
-            response = respond(Request(scope), error)
-            response.headers["connection"] = "close"
-            await response(scope, receive, sender)
-            return
-        await self.app(scope, receive, sender)
+        await self.app(scope, receive, _with_headers(lang, send))
 
 
 def _cookie(header: str, name: str) -> str | None:

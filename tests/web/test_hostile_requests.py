@@ -5,15 +5,22 @@ Every one must get a clear 4xx (or a correct answer) and leave the server servin
 
 from __future__ import annotations
 
+import select
+import socket
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from indexer.ports import MAX_WINDOW, Query, Sort
 from indexer.sync import sync
+from repository.db import records
+from repository.db.uow import reading
 from tests.factories import make_item
+from tests.server import served
 from web.app import create_app
+from web.limits import FORM_MAX_BYTES, OAI_MAX_BYTES
 from web.wiring import Wiring
 
 HUGE = str(2**70)
@@ -102,3 +109,77 @@ def test_a_crafted_search_cursor_is_refused_by_the_site_and_the_api(
     following = lenient.get(f"/api/search?sort=newest&limit=2&cursor={first['cursor']}")
     assert following.status_code == 200 and len(following.json()["hits"]) == 1
     assert lenient.get("/").status_code == 200  # still serving
+
+
+# --- bodies: every one is capped as it streams, chunked or not ---------------------------------
+
+
+def send_chunked(base_url: str, method: str, path: str, headers: dict[str, str], total: int) -> tuple[int, int, bytes]:
+    """Send a chunked body of up to `total` bytes over a raw socket until the server answers.
+
+    Returns (status, bytes sent, response head): the server must answer without waiting for the end.
+    """
+    host, port = base_url.removeprefix("http://").split(":")
+    chunk = b"a=" + b"x" * (64 * 1024 - 3) + b"&"  # many fields, none over a form parser's part limit
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    sent = 0
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(f"{method} {path} HTTP/1.1\r\nhost: {host}\r\ntransfer-encoding: chunked\r\n{head}\r\n".encode())
+        try:
+            while sent < total:
+                if select.select([sock], [], [], 0)[0]:
+                    break  # the server has answered: stop sending
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                sent += len(chunk)
+            else:
+                sock.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server closed the connection after answering
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            data = sock.recv(65536)
+            if not data:
+                break
+            answer += data
+    status = int(answer.split(b" ", 2)[1]) if answer else 0
+    return status, sent, answer.partition(b"\r\n\r\n")[0]
+
+
+@pytest.fixture
+def small_uploads(wiring: Wiring) -> Iterator[str]:
+    wiring.settings.max_upload_bytes = 2 * 1024 * 1024
+    with served(create_app(wiring, sync_index=False)) as url:
+        yield url
+
+
+def test_a_chunked_body_is_cut_off_at_the_cap_of_its_route(
+    small_uploads: str, wiring: Wiring, collection: str, token: str
+) -> None:
+    """Issue 15: POST /oai buffered a 1 GiB body whole, and chunked bodies skipped the Content-Length check."""
+    item = make_item(wiring, collection, published=False)
+    bearer = {"authorization": f"Bearer {token}"}
+    cases = [
+        ("POST", "/oai", {"content-type": "application/x-www-form-urlencoded"}, OAI_MAX_BYTES),
+        ("POST", "/login", {"content-type": "application/x-www-form-urlencoded"}, FORM_MAX_BYTES),
+        ("POST", "/api/items", bearer | {"content-type": "application/json"}, FORM_MAX_BYTES),
+        ("PATCH", f"/api/items/{item.id}", bearer | {"content-type": "application/json"}, FORM_MAX_BYTES),
+        ("POST", f"/api/items/{item.id}/files?name=big.pdf", bearer, 3 * 1024 * 1024),
+    ]
+    for method, path, headers, cap in cases:
+        status, sent, head = send_chunked(small_uploads, method, path, headers, total=256 * 1024 * 1024)
+        assert status == 413, (path, status, head)
+        assert sent < cap + 16 * 1024 * 1024, (path, sent)  # answered near the cap, not after 256 MiB
+        assert b"connection: close" in head.lower()
+    with reading(wiring.engine) as conn:
+        assert not records.load_item(conn, item.id).files  # the cut-off upload left nothing behind
+    assert httpx.get(f"{small_uploads}/oai?verb=Identify").status_code == 200  # and the server serves on
+
+
+def test_bodies_within_their_cap_are_read_whole(lenient: TestClient) -> None:
+    form = "verb=Identify&" + "x=" + "y" * (OAI_MAX_BYTES // 2)
+    ok = lenient.post("/oai", content=form, headers={"content-type": "application/x-www-form-urlencoded"})
+    assert ok.status_code == 200 and b"badArgument" in ok.content  # read and parsed: x is not an OAI argument
+    big = lenient.post(
+        "/oai", content=form + "y" * OAI_MAX_BYTES, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert big.status_code == 413
