@@ -5,9 +5,11 @@ Every one must get a clear 4xx (or a correct answer) and leave the server servin
 
 from __future__ import annotations
 
+import re
 import select
 import socket
 from collections.abc import Iterator
+from urllib.parse import quote, unquote
 
 import httpx
 import pytest
@@ -20,6 +22,7 @@ from repository.db.uow import reading
 from tests.factories import make_item
 from tests.server import served
 from web.app import create_app
+from web.downloads import file_path
 from web.limits import FORM_MAX_BYTES, OAI_MAX_BYTES
 from web.wiring import Wiring
 
@@ -183,3 +186,42 @@ def test_bodies_within_their_cap_are_read_whole(lenient: TestClient) -> None:
         "/oai", content=form + "y" * OAI_MAX_BYTES, headers={"content-type": "application/x-www-form-urlencoded"}
     )
     assert big.status_code == 413
+
+
+# --- header values made of metadata ------------------------------------------------------------
+
+
+def test_non_latin_and_control_characters_in_metadata_become_uri_escapes_in_the_link_header(
+    small_uploads: str, wiring: Wiring, collection: str
+) -> None:
+    """Issue 15: an Arabic DOI or licence URI gave a 500 on the landing page; CR/LF cut the connection."""
+    arabic = make_item(
+        wiring,
+        collection,
+        "مقالة",
+        identifiers=[{"scheme": "doi", "value": "10.1234/مقالة-١"}],
+        license={"uri": "https://example.org/رخصة\n"},
+        files={'تقرير "نهائي"; 1.pdf': b"%PDF-1.4\n%%EOF\n"},
+    )
+    injected = make_item(
+        wiring, collection, "Injected", identifiers=[{"scheme": "doi", "value": "10.1/x>\r\nSet-Cookie: a=b"}]
+    )
+    for item in (arabic, injected):
+        response = httpx.get(f"{small_uploads}/items/{item.id}")
+        assert response.status_code == 200, response.text[:300]
+        assert all("a=b" not in c for c in response.headers.get_list("set-cookie"))
+        link = response.headers["link"]
+        assert link.isascii() and "\r" not in link and "\n" not in link
+        targets = re.findall(r"<([^>]*)>", link)
+        assert all(" " not in t and '"' not in t for t in targets)
+    link = httpx.get(f"{small_uploads}/items/{arabic.id}").headers["link"]
+    assert f'<https://doi.org/{quote("10.1234/مقالة-١")}>; rel="cite-as"' in link
+    assert f'<https://example.org/{quote("رخصة")}%0A>; rel="license"' in link
+    assert (
+        "<https://doi.org/10.1/x%3E%0D%0ASet-Cookie:%20a=b>"
+        in httpx.get(f"{small_uploads}/items/{injected.id}").headers["link"]
+    )
+    download = httpx.get(small_uploads + file_path(arabic.files[0]))
+    disposition = download.headers["content-disposition"]
+    assert disposition.isascii() and disposition.startswith('inline; filename="')
+    assert unquote(disposition.split("filename*=UTF-8''")[1]) == 'تقرير "نهائي"; 1.pdf'

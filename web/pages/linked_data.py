@@ -10,7 +10,9 @@ linkset document (RFC 9264) instead, so headers stay small.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup
 
@@ -20,6 +22,10 @@ from web.downloads import content_type, file_path
 from web.pages.citations import doi
 
 MAX_LINKED_FILES = 5
+# RFC 3986 reserved characters and "%": left as they are, so a URI that is already valid stays unchanged.
+URI_SAFE = ":/?#[]@!$&'()*+,;=%~"
+LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+MEDIA_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$", re.ASCII)
 SCHEMA_TYPES = {
     "article": "ScholarlyArticle",
     "journal": "Periodical",
@@ -214,8 +220,19 @@ def signposts(item: Item, base: str, files: list[FileRef]) -> list[tuple[str, st
     return links
 
 
+def as_uri(iri: str) -> str:
+    """An IRI as the URI a header may carry (RFC 3987 §3.1): non-ASCII as UTF-8 percent-escapes.
+
+    Spaces, quotes, angle brackets and control characters (CR and LF among them) are escaped too,
+    so metadata such as an Arabic DOI or licence URI can neither break the header nor end it.
+    """
+    return quote(LONE_PERCENT.sub("%25", iri), safe=URI_SAFE)
+
+
 def _header_value(target: str, rel: str, media_type: str | None) -> str:
-    return f'<{target}>; rel="{rel}"' + (f'; type="{media_type}"' if media_type else "")
+    """One RFC 8288 link-value; the target is always a URI, the type only if it is a plain media type."""
+    typed = f'; type="{media_type}"' if media_type and MEDIA_TYPE.match(media_type) else ""
+    return f'<{as_uri(target)}>; rel="{rel}"' + typed
 
 
 def link_header(item: Item, base: str, files: list[FileRef]) -> str:
