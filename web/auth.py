@@ -22,8 +22,10 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from datetime import timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_address
+from urllib.parse import urlsplit
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from repository.domain import ANONYMOUS, Actor, Role, User, utcnow
 from repository.errors import Forbidden, MawridError, Unauthorized
@@ -32,6 +34,7 @@ from web.wiring import Wiring
 
 SESSION_COOKIE = "mawrid_session"
 SESSION_KEY = "sid"  # the cookie's entry holding the session secret
+LOGIN_PATH = "/login"
 
 
 class TooManyAttempts(MawridError):
@@ -47,14 +50,23 @@ def wiring_of(request: Request) -> Wiring:
 
 
 def current_user(request: Request) -> User | None:
-    """The signed-in or token-bearing staff user, looked up once per request."""
+    """The signed-in or token-bearing staff user, looked up once per request.
+
+    An invalid or revoked Bearer token is Unauthorized (401) on the API. A page treats it as
+    signed out: a browser never adds the header on its own, and refusing it there would send
+    the reader to a sign-in page that refuses it too.
+    """
     if "user" in request.state._state:
         return request.state.user  # type: ignore[no-any-return]
     user: User | None = None
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        user = users.user_for_token(wiring_of(request).uow(), auth[7:].strip())  # raises Unauthorized
-        request.state.via_token = True
+        try:
+            user = users.user_for_token(wiring_of(request).uow(), auth[7:].strip())
+            request.state.via_token = True
+        except Unauthorized:
+            if request.url.path.startswith("/api"):
+                raise
     elif "session" in request.scope and SESSION_KEY in request.session:
         settings = wiring_of(request).settings
         try:
@@ -121,6 +133,38 @@ def sign_out(request: Request) -> None:
     request.session.clear()
 
 
+def local_target(target: str | None, default: str = "/workspace") -> str:
+    """`target` if it is a path on this site other than the sign-in page, else `default`.
+
+    Only local paths: an open redirect would lend our domain to phishing links. Browsers drop
+    tabs and newlines from URLs and read a backslash as a slash, so a path holding any of them
+    is refused like "//evil". The sign-in page is never a target, so `next` never nests.
+    """
+    if not target or not target.startswith("/") or any(ch in target for ch in "\\\t\r\n") or target[1:2] == "/":
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or parts.path.rstrip("/") == LOGIN_PATH or not target.isprintable():
+        return default
+    return target
+
+
+class LazyCsrfToken:
+    """The session's CSRF token, made only when a template writes it into a form.
+
+    An anonymous page without a form then leaves the session empty, so it sets no cookie
+    and a shared cache may keep it.
+    """
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+
+    def __str__(self) -> str:
+        return csrf_token(self.request) if "session" in self.request.scope else ""
+
+    def __html__(self) -> str:
+        return str(self)  # URL-safe base64: nothing to escape
+
+
 def csrf_token(request: Request) -> str:
     token = request.session.get("csrf")
     if not token:
@@ -130,9 +174,10 @@ def csrf_token(request: Request) -> str:
 
 async def check_csrf(request: Request) -> None:
     """Refuse a state-changing request whose CSRF token does not match the session's."""
-    if request.method in ("GET", "HEAD", "OPTIONS") or getattr(request.state, "via_token", False):
+    if request.method in ("GET", "HEAD", "OPTIONS"):
         return
-    if request.headers.get("authorization", "").lower().startswith("bearer "):
+    await run_in_threadpool(current_user, request)  # a valid Bearer token needs no CSRF token; an invalid one: 401
+    if getattr(request.state, "via_token", False):
         return
     if request.url.path.startswith("/api") and SESSION_KEY not in request.session:
         return  # no session to ride on: the API answers 401 to an anonymous change

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from repository.errors import Gone, InvalidInput, InvalidMetadata, MawridError, NotFound, Unauthorized
+from web.auth import LOGIN_PATH, local_target
 from web.templating import render
 
 log = logging.getLogger(__name__)
@@ -58,9 +59,9 @@ def respond(request: Request, exc: MawridError) -> Response:
             media_type="application/problem+json",
             headers=headers,
         )
-    if isinstance(exc, Unauthorized) and request.method == "GET":
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    if isinstance(exc, Unauthorized) and request.method == "GET" and request.url.path != LOGIN_PATH:
+        target = local_target(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return RedirectResponse(f"{LOGIN_PATH}?next={quote(target, safe='')}", status_code=303)
     return render(request, "error.html", {"error": exc}, status_code=exc.http_status, headers=headers)
 
 

@@ -87,7 +87,7 @@ def context_for(request: Request) -> dict[str, Any]:
         "other_lang": "en" if lang == "ar" else "ar",
         "language_names": i18n.NAMES,
         "user": auth.current_user(request),
-        "csrf_token": auth.csrf_token(request) if "session" in request.scope else "",
+        "csrf_token": auth.LazyCsrfToken(request),
         "flashes": auth.take_flashes(request) if "session" in request.scope else [],
         "here": here(request),
         "here_quoted": quote(here(request), safe=""),

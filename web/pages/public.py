@@ -11,9 +11,8 @@ from repository.db import records
 from repository.db.uow import reading
 from repository.domain import utcnow
 from web import catalog, i18n
-from web.auth import wiring_of
+from web.auth import local_target, wiring_of
 from web.pages.paging import Pager
-from web.pages.signin import local_target
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -8,16 +8,10 @@ from fastapi.responses import RedirectResponse, Response
 from repository.errors import DirectoryUnavailable, Unauthorized
 from repository.services import users
 from web import auth
+from web.auth import local_target
 from web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(auth.check_csrf)])
-
-
-def local_target(target: str | None, default: str = "/workspace") -> str:
-    """Only paths on this site: an open redirect would lend our domain to phishing links."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
 
 
 @router.get("/login")
