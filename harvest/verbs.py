@@ -66,10 +66,12 @@ VERBS: dict[str, VerbArguments] = {
     ),
 }
 
-DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-SECOND = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$")
-SET_SPEC = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*$")  # setSpecType in OAI-PMH.xsd
-PREFIX = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+$")  # metadataPrefixType
+# Section 3.3.1: UTCdatetime in ASCII digits only (\d would also take "٢٠٢٤" or full-width digits), and
+# \Z rather than $, which would let a trailing newline through.
+DAY = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
+SECOND = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z\Z")
+SET_SPEC = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*\Z")  # setSpecType in OAI-PMH.xsd
+PREFIX = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+\Z")  # metadataPrefixType
 
 
 @dataclass(frozen=True)

@@ -26,15 +26,19 @@ PASSIVE = re.compile(
 )
 ACTIVE_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
 PASSIVE_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+CHARSET = re.compile(r"charset=([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 RANGE = re.compile(r"^bytes=([0-9]{0,18})-([0-9]{0,18})$")  # ASCII digits that fit 64 bits
 
 
 def content_type(ref: FileRef) -> str:
-    mime = ref.mime or "application/octet-stream"
+    """The Content-Type to serve: text gets one charset, the one stored with it (derivatives say utf-8) or utf-8."""
+    stored = ref.mime or "application/octet-stream"
+    mime, _, params = (part.strip() for part in stored.partition(";"))
     if ref.role is FileRole.CAPTION and (ref.name.lower().endswith(".vtt") or mime == "text/plain"):
         mime = "text/vtt"  # libmagic sees a WebVTT file as plain text
     if mime.startswith("text/"):
-        return f"{mime}; charset=utf-8"
+        charset = CHARSET.search(params)
+        return f"{mime}; charset={charset.group(1) if charset else 'utf-8'}"
     return mime
 
 

@@ -19,9 +19,13 @@ from indexer.ports import MAX_WINDOW, Query, Sort
 from indexer.sync import sync
 from repository.db import records
 from repository.db.uow import reading
+from repository.domain import FileRole
+from repository.ingest.extract import extract_file
+from repository.services.ingest import apply_extraction
 from tests.factories import make_item
 from tests.server import served
 from web.app import create_app
+from web.auth import local_target
 from web.downloads import file_path
 from web.limits import FORM_MAX_BYTES, OAI_MAX_BYTES
 from web.wiring import Wiring
@@ -225,3 +229,98 @@ def test_non_latin_and_control_characters_in_metadata_become_uri_escapes_in_the_
     disposition = download.headers["content-disposition"]
     assert disposition.isascii() and disposition.startswith('inline; filename="')
     assert unquote(disposition.split("filename*=UTF-8''")[1]) == 'تقرير "نهائي"; 1.pdf'
+
+
+# --- an invalid Bearer token, and where sign-in returns to -------------------------------------
+
+
+def test_an_invalid_bearer_token_is_401_for_the_api_and_signed_out_for_pages(
+    lenient: TestClient, wiring: Wiring, collection: str
+) -> None:
+    """Issue 15: pages looped /login?next=/login?next=… and form posts answered 500."""
+    bad = {"authorization": "Bearer not-a-token"}
+    api = lenient.get("/api/jobs", headers=bad)
+    assert api.status_code == 401 and api.headers["www-authenticate"].startswith("Bearer")
+    assert lenient.post("/api/items", headers=bad, json={}).status_code == 401
+    workspace = lenient.get("/workspace", headers=bad, follow_redirects=False)
+    assert workspace.status_code == 303 and workspace.headers["location"] == "/login?next=%2Fworkspace"
+    login = lenient.get(workspace.headers["location"], headers=bad, follow_redirects=False)
+    assert login.status_code == 200 and 'name="next" value="/workspace"' in login.text
+    assert lenient.get("/", headers=bad).status_code == 200  # a public page reads as signed out
+    item = make_item(wiring, collection, published=False)
+    for path in ("/logout", "/workspace/upload", f"/workspace/items/{item.id}/action", "/login"):
+        response = lenient.post(path, headers=bad, data={"action": "publish"}, follow_redirects=False)
+        assert response.status_code in (401, 403), (path, response.status_code)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/x",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "https://evil.example/",
+        "evil.example",
+        "/login",
+        "/login?next=/login?next=/workspace",
+        "/login/?next=/x",
+        "",
+    ],
+)
+def test_sign_in_returns_only_to_a_local_page_that_is_not_the_sign_in(lenient: TestClient, target: str) -> None:
+    page = lenient.get("/login", params={"next": target})
+    assert page.status_code == 200 and 'name="next" value="/workspace"' in page.text
+    assert local_target(target) == "/workspace"
+    assert local_target("/items/abc?x=1#y") == "/items/abc?x=1#y"
+
+
+def test_the_sign_in_redirect_never_nests_a_login_url(lenient: TestClient) -> None:
+    response = lenient.get("/workspace/items?next=/login", follow_redirects=False)
+    assert response.headers["location"] == "/login?next=%2Fworkspace%2Fitems%3Fnext%3D%2Flogin"
+    response = lenient.get("/login?next=%2Flogin%3Fnext%3D%252Fworkspace", follow_redirects=False)
+    assert response.status_code == 200
+
+
+# --- small things: one charset, no cookie for readers, ASCII dates in OAI-PMH ------------------
+
+
+def test_anonymous_pages_set_no_cookie_and_the_sign_in_form_does(
+    lenient: TestClient, wiring: Wiring, collection: str
+) -> None:
+    item = make_item(wiring, collection, files={"a.txt": b"plain words"})
+    for path in (
+        "/",
+        "/about",
+        "/search?q=x",
+        "/browse",
+        "/courses",
+        f"/items/{item.id}",
+        "/no-such-page",
+        "/oai?verb=Identify",
+    ):
+        response = lenient.get(path)
+        assert response.status_code in (200, 404), path
+        assert "set-cookie" not in response.headers, path
+    login = lenient.get("/login")
+    assert "mawrid_session=" in login.headers["set-cookie"]  # the form's CSRF token lives in the session
+
+
+def test_a_text_derivative_is_served_with_one_charset(wiring: Wiring, collection: str, lenient: TestClient) -> None:
+    item = make_item(wiring, collection, files={"notes.txt": "ملاحظات عن المكتبات".encode()})
+    original = item.files[0]
+    with wiring.store.open(original.key) as fh:
+        apply_extraction(wiring.uow(), wiring.store, original.id, extract_file(fh, original.name))
+    with reading(wiring.engine) as conn:
+        text = next(f for f in records.load_item(conn, item.id).files if f.role is FileRole.TEXT)
+    response = lenient.get(f"/api/items/{item.id}/files/{text.id}/content")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    "value", ["２０２０-01-01", "٢٠٢٠-01-01", "2020-01-01\n", "2020-01-01T00:00:00Z\n", "2020-０1-01"]
+)
+def test_oai_dates_take_ascii_digits_only(lenient: TestClient, value: str) -> None:
+    response = lenient.get("/oai", params={"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": value})
+    assert response.status_code == 200 and 'code="badArgument"' in response.text
