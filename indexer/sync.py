@@ -125,11 +125,27 @@ class SyncLoop:
         self.interval, self.batch = interval, batch
         self._wake = threading.Event()
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="mawrid-index-sync", daemon=True)
+        self._thread = self._new_thread()
+        self._started = False
+
+    def _new_thread(self) -> threading.Thread:
+        return threading.Thread(target=self._run, name="mawrid-index-sync", daemon=True)
 
     def start(self) -> SyncLoop:
         self._thread.start()
+        self._started = True
         return self
+
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def revive(self) -> int:
+        """Start the thread again if it died after `start` (not after `stop`); 1 if it did, else 0."""
+        if not self._started or self._stopping.is_set() or self._thread.is_alive():
+            return 0
+        self._thread = self._new_thread()
+        self._thread.start()
+        return 1
 
     def nudge(self) -> None:
         """Ask for a sync now (after a commit that marked items), without waiting for it."""

@@ -36,6 +36,7 @@ from web.pages import (
     workspace,
 )
 from web.security import EdgeMiddleware
+from web.supervisor import Supervisor
 from web.templating import STATIC
 from web.wiring import Wiring, wire
 
@@ -49,7 +50,10 @@ token created in the workspace, sent as `Authorization: Bearer <token>`. Errors 
 
 
 def create_app(wiring: Wiring | None = None, *, sync_index: bool = True) -> FastAPI:
-    """The app; while it is served (its lifespan), a thread keeps the search index in step with the database."""
+    """The app; while it is served (its lifespan), a thread keeps the search index in step with the database.
+
+    A supervisor restarts that thread should it die.
+    """
     wiring = wiring or wire(Settings())
 
     @asynccontextmanager
@@ -58,11 +62,13 @@ def create_app(wiring: Wiring | None = None, *, sync_index: bool = True) -> Fast
             yield
             return
         loop = SyncLoop(wiring.engine, wiring.store, wiring.index, interval=SYNC_SECONDS).start()
+        supervisor = Supervisor([("index sync", loop)]).start()
         wiring.commit_hooks.append(loop.nudge)  # a change made through the site is searchable at once
         try:
             yield
         finally:
             wiring.commit_hooks.remove(loop.nudge)
+            supervisor.stop()
             loop.stop()
 
     app = FastAPI(

@@ -424,22 +424,25 @@ def worker(
     import signal
     import time
 
+    from web.supervisor import Supervisor
     from web.workers import default_concurrency, start_workers
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     w = wiring()
     count = concurrency or default_concurrency()
     pool = start_workers(w, count)
+    supervisor = Supervisor([("ingest workers", pool)]).start()  # a worker killed or crashed is replaced
     terminated: list[int] = []
     signal.signal(signal.SIGTERM, lambda signum, _: terminated.append(signum))  # only a flag: see worker.Stopping
     err.print(f"{count} ingest workers running (data: {w.settings.data_dir.resolve()}); Ctrl-C stops them")
     try:
-        while pool.alive() and not terminated:
+        while not terminated:
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
-        pool.stop()
+        pool.stop()  # before the supervisor: processes it restarted die with its thread
+        supervisor.stop()
     err.print("ingest workers stopped")
 
 
@@ -483,17 +486,20 @@ def serve(
 
     from web.app import SERVER_OPTIONS, create_app
     from web.housekeeping import Housekeeping
+    from web.supervisor import Supervisor
     from web.workers import start_workers
 
     w = wiring()
     out.print(f"Mawrid on http://{host}:{port}  (data: {w.settings.data_dir.resolve()})")
     pool = start_workers(w, workers)
     upkeep = Housekeeping(w).start()
+    supervisor = Supervisor([("ingest workers", pool), ("housekeeping", upkeep)]).start()  # the app's sync: its own
     try:
         uvicorn.run(create_app(w), host=host, port=port, log_level="info", **SERVER_OPTIONS)
     finally:
         upkeep.stop()
-        pool.stop()
+        pool.stop()  # before the supervisor: processes it restarted die with its thread
+        supervisor.stop()
 
 
 # --- open courses: export formats (issue 8) ----------------------------------------------------

@@ -24,11 +24,24 @@ class Housekeeping:
         self.wiring = wiring
         self.interval = interval
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="mawrid-housekeeping", daemon=True)
+        self._thread = self._new_thread()
+        self._started = False
+
+    def _new_thread(self) -> threading.Thread:
+        return threading.Thread(target=self._run, name="mawrid-housekeeping", daemon=True)
 
     def start(self) -> Housekeeping:
         self._thread.start()
+        self._started = True
         return self
+
+    def revive(self) -> int:
+        """Start the thread again if it died after `start` (not after `stop`); 1 if it did, else 0."""
+        if not self._started or self._stop.is_set() or self._thread.is_alive():
+            return 0
+        self._thread = self._new_thread()
+        self._thread.start()
+        return 1
 
     def stop(self) -> None:
         self._stop.set()

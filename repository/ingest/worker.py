@@ -31,6 +31,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event
 from typing import Protocol
 
@@ -242,10 +243,12 @@ class WorkerPool:
 
     def __init__(self, factory: ResourcesFactory, config: WorkerConfig, concurrency: int) -> None:
         self.stop_event = SPAWN.Event()
-        self.processes = [
-            SPAWN.Process(target=worker_main, args=(factory, config, i, self.stop_event), name=f"mawrid-worker-{i}")
-            for i in range(max(1, concurrency))
-        ]
+        self._factory, self._config = factory, config
+        self.processes = [self._process(i) for i in range(max(1, concurrency))]
+
+    def _process(self, i: int) -> SpawnProcess:
+        args = (self._factory, self._config, i, self.stop_event)
+        return SPAWN.Process(target=worker_main, args=args, name=f"mawrid-worker-{i}")
 
     def start(self) -> WorkerPool:
         for process in self.processes:
@@ -254,6 +257,20 @@ class WorkerPool:
 
     def alive(self) -> int:
         return sum(1 for p in self.processes if p.is_alive())
+
+    def revive(self) -> int:
+        """Start a fresh process in place of each one that died (killed, crashed) unless the pool is stopping.
+
+        Returns how many were started. Their jobs in progress are retried when the lease runs out.
+        """
+        started = 0
+        for i, process in enumerate(self.processes):
+            if self.stop_event.is_set() or process.exitcode is None:  # still running, or never started
+                continue
+            self.processes[i] = self._process(i)
+            self.processes[i].start()
+            started += 1
+        return started
 
     def wait(self) -> None:
         for process in self.processes:
