@@ -8,6 +8,8 @@ a librarian sees exactly what to fix.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -42,6 +44,11 @@ def with_value_languages(metadata: Metadata) -> Metadata:
     return out
 
 
+# Characters XML 1.0 cannot carry (§2.2 Char): C0 controls other than tab, LF and CR, lone surrogates,
+# U+FFFE and U+FFFF. Every record goes out as XML through OAI-PMH, so none may come in.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 @cache
 def _validator() -> Draft202012Validator:
     text = resources.files("schemas").joinpath("item-metadata.schema.json").read_text("utf-8")
@@ -56,10 +63,24 @@ def validate_metadata(metadata: Any) -> Metadata:
     for error in sorted(_validator().iter_errors(metadata), key=lambda e: list(e.path)):
         path = ".".join(str(p) for p in error.absolute_path) or _missing_field(error.message)
         errors.setdefault(path, _plain(error))
+    for path, text in _strings(metadata, ""):
+        if NOT_XML.search(text):
+            errors.setdefault(path, "contains control characters")
     if errors:
         listed = "; ".join(f"{field}: {problem}" for field, problem in errors.items())
         raise InvalidMetadata(f"invalid metadata — {listed}", errors)
     return metadata
+
+
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _strings(inner, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for n, inner in enumerate(value):
+            yield from _strings(inner, f"{path}.{n}" if path else str(n))
 
 
 def _missing_field(message: str) -> str:

@@ -17,6 +17,7 @@ from repository.db import tables as t
 from repository.db.uow import UnitOfWork
 from repository.domain import Actor, Collection, Community, Role, utcnow
 from repository.errors import Conflict, Forbidden, InvalidInput, Message
+from repository.metadata import NOT_XML
 from repository.services.versioning import Clock, record_change, snapshot
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -27,16 +28,23 @@ def _require_admin(actor: Actor) -> None:
         raise Forbidden("only administrators may change communities and collections")
 
 
-def _check(actor: Actor, slug: str) -> None:
+def _check(actor: Actor, slug: str, *texts: str) -> None:
     _require_admin(actor)
     if not SLUG.match(slug):
         raise InvalidInput(f"{slug!r} is not a valid identifier: use a-z, 0-9 and '-'")
+    _printable(*texts)
+
+
+def _printable(*texts: str) -> None:
+    if any(NOT_XML.search(text) for text in texts):  # names become OAI-PMH setNames
+        raise InvalidInput(Message("names and descriptions cannot contain control characters"))
 
 
 def _names(name_en: str, name_ar: str) -> tuple[str, str]:
     name_en, name_ar = name_en.strip(), name_ar.strip()
     if not name_en or not name_ar:
         raise InvalidInput(Message("give both the English and the Arabic name"))
+    _printable(name_en, name_ar)
     return name_en, name_ar
 
 
@@ -49,7 +57,7 @@ def create_community(
     description: str = "",
     description_ar: str = "",
 ) -> Community:
-    _check(actor, slug)
+    _check(actor, slug, name_en, name_ar, description, description_ar)
     with uow:
         if uow.conn.execute(select(t.communities.c.id).where(t.communities.c.id == slug)).first():
             raise Conflict(f"community {slug!r} already exists")
@@ -77,7 +85,7 @@ def create_collection(
     description: str = "",
     description_ar: str = "",
 ) -> Collection:
-    _check(actor, slug)
+    _check(actor, slug, name_en, name_ar, description, description_ar)
     with uow:
         records.load_community(uow.conn, community_id)
         if uow.conn.execute(select(t.collections.c.id).where(t.collections.c.id == slug)).first():
@@ -108,6 +116,7 @@ def update_community(
     """Rename a community and rewrite its descriptions; raises NotFound, InvalidInput or Forbidden."""
     _require_admin(actor)
     name_en, name_ar = _names(name_en, name_ar)
+    _printable(description, description_ar)
     with uow:
         records.load_community(uow.conn, community_id)
         uow.conn.execute(
@@ -139,6 +148,7 @@ def update_collection(
     """
     _require_admin(actor)
     name_en, name_ar = _names(name_en, name_ar)
+    _printable(description, description_ar)
     with uow:
         current = records.load_collection(uow.conn, collection_id)
         target = community_id or current.community_id

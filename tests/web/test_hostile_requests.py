@@ -16,6 +16,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from harvest.service import OaiProvider
 from indexer.ports import MAX_WINDOW, Query, Sort
 from indexer.sync import sync
 from repository.db import records
@@ -326,3 +327,30 @@ def test_a_text_derivative_is_served_with_one_charset(wiring: Wiring, collection
 def test_oai_dates_take_ascii_digits_only(lenient: TestClient, value: str) -> None:
     response = lenient.get("/oai", params={"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": value})
     assert response.status_code == 200 and 'code="badArgument"' in response.text
+
+
+def test_text_xml_cannot_carry_is_refused_before_it_reaches_oai_pmh(
+    lenient: TestClient, wiring: Wiring, collection: str, token: str
+) -> None:
+    """Found by the fuzzing run: a collection named with a NUL byte made every ListSets answer 500."""
+    bearer = {"authorization": f"Bearer {token}"}
+    before = lenient.get("/oai?verb=ListSets").text
+    for name in ("bad\x00name", "bad\x1bname", "bad\ufffename"):
+        made = lenient.post(
+            "/api/collections",
+            headers=bearer,
+            json={"id": "fuzzed", "community": "media", "name_en": name, "name_ar": "اسم"},
+        )
+        assert made.status_code in (400, 422), made.text
+        item = lenient.post(
+            "/api/items",
+            headers=bearer,
+            json={"collection": collection, "metadata": {"titles": [{"value": name}], "type": "article"}},
+        )
+        assert item.status_code in (400, 422) and "titles.0.value" in item.text, item.text
+    after = lenient.get("/oai?verb=ListSets")
+    assert after.status_code == 200 and after.text.count("<setSpec>") == before.count("<setSpec>")
+    multiline = make_item(wiring, collection, "Line one\r\n\tline two")  # tab, CR and LF are XML
+    identifier = OaiProvider(wiring.engine, wiring.settings).oai_identifier(multiline.id)
+    record = lenient.get("/oai", params={"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": identifier})
+    assert record.status_code == 200 and "Line one" in record.text
