@@ -65,7 +65,7 @@ def validate_metadata(metadata: Any) -> Metadata:
         errors.setdefault(path, _plain(error))
     for path, text in _strings(metadata, ""):
         if NOT_XML.search(text):
-            errors.setdefault(path, "contains control characters")
+            errors.setdefault(path, Message("contains control characters"))
     if errors:
         listed = "; ".join(f"{field}: {problem}" for field, problem in errors.items())
         raise InvalidMetadata(f"invalid metadata — {listed}", errors)
