@@ -7,11 +7,14 @@ the built-in `english` analyzer (possessive and Porter2 stemming; its stop
 words are left out so phrases match as they do on tantivy). Full text is a
 `nested` list of parts (pages, caption tracks), copied into the parent for
 matching; an inner hit on the parts names the page a snippet comes from.
-Nothing here does I/O: `indexer.es_index` sends these bodies.
+OpenSearch (forked from Elasticsearch 7.10) takes the same bodies except
+where `Flavour` says otherwise. Nothing here does I/O: `indexer.es_index`
+and `indexer.os_index` send these bodies.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -45,7 +48,20 @@ SORTS: dict[Sort, list[dict[str, str]]] = {
 PRE, POST = "\ue000", "\ue001"  # private-use marks around highlights: no clash with text or HTML
 FRAGMENT = 240
 SHARD_SIZE = 100_000  # per-shard terms examined for a facet: counts are exact below this many values
-MAX_ANALYZED_OFFSET = 1_000_000  # Elasticsearch's default index limit: longer texts highlight their start, not fail
+MAX_ANALYZED_OFFSET = 1_000_000  # the default index limit of both products: longer texts highlight their start, not fail
+
+
+class Flavour(enum.Enum):
+    """The product a body is for, where Elasticsearch and OpenSearch disagree on a request."""
+
+    ELASTICSEARCH = "elasticsearch"
+    OPENSEARCH = "opensearch"
+
+    @property
+    def max_offset_option(self) -> str:
+        """The highlight option that caps the analysed text: Elasticsearch 7.12 named it
+        `max_analyzed_offset`; OpenSearch 2.2 added it later as `max_analyzer_offset`, and rejects the other."""
+        return "max_analyzer_offset" if self is Flavour.OPENSEARCH else "max_analyzed_offset"
 
 
 def index_template(name: str) -> dict[str, Any]:
@@ -153,7 +169,7 @@ def to_source(doc: IndexDocument, generation: int) -> dict[str, Any]:
     }
 
 
-def search_body(query: Query, access: Access) -> dict[str, Any]:
+def search_body(query: Query, access: Access, flavour: Flavour = Flavour.ELASTICSEARCH) -> dict[str, Any]:
     """The `_search` request body for a query as `access` may see it."""
     parsed = parse(query.text)
     body: dict[str, Any] = {
@@ -163,15 +179,10 @@ def search_body(query: Query, access: Access) -> dict[str, Any]:
         "track_total_hits": True,
         "_source": ["display"],
     }
-    snippet = _snippet_query(parsed) if query.highlight else None
+    snippet = _snippet_query(parsed, flavour) if query.highlight else None
     if snippet is not None:
         body["query"]["bool"]["should"] = [snippet]
-        body["highlight"] = {
-            "pre_tags": [PRE],
-            "post_tags": [POST],
-            "max_analyzed_offset": MAX_ANALYZED_OFFSET,
-            "fields": {"abstract": {"fragment_size": FRAGMENT, "number_of_fragments": 1}},
-        }
+        body["highlight"] = _highlight("abstract", flavour)
     position = query.position()
     if position is not None:
         if not isinstance(position, list):
@@ -254,7 +265,17 @@ def _leaf(leaf: Leaf) -> dict[str, Any] | None:
     }
 
 
-def _snippet_query(parsed: Parsed) -> dict[str, Any] | None:
+def _highlight(field: str, flavour: Flavour) -> dict[str, Any]:
+    """One best fragment of `field`, its matches between PRE and POST."""
+    return {
+        "pre_tags": [PRE],
+        "post_tags": [POST],
+        flavour.max_offset_option: MAX_ANALYZED_OFFSET,
+        "fields": {field: {"fragment_size": FRAGMENT, "number_of_fragments": 1}},
+    }
+
+
+def _snippet_query(parsed: Parsed, flavour: Flavour) -> dict[str, Any] | None:
     """A zero-weight nested query whose inner hit is the page that best matches the reader's words."""
     should: list[dict[str, Any]] = []
     for clause in parsed.positive:
@@ -275,12 +296,7 @@ def _snippet_query(parsed: Parsed) -> dict[str, Any] | None:
                 "size": 1,
                 "_source": False,
                 "docvalue_fields": ["parts.source", "parts.file", "parts.page"],
-                "highlight": {
-                    "pre_tags": [PRE],
-                    "post_tags": [POST],
-                    "max_analyzed_offset": MAX_ANALYZED_OFFSET,
-                    "fields": {"parts.text": {"fragment_size": FRAGMENT, "number_of_fragments": 1}},
-                },
+                "highlight": _highlight("parts.text", flavour),
             },
         }
     }

@@ -20,7 +20,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 OAI_NAMESPACE = re.compile(r"^[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+$")
 DEFAULT_OAI_NAMESPACE = "mawrid.local"  # when the base URL's host is an IP address or a bare name
 
-SECRET_NAMES = ("secret_key", "s3_secret_access_key", "database_url", "elasticsearch_url", "ldap_bind_password")
+SECRET_NAMES = (
+    "secret_key",
+    "s3_secret_access_key",
+    "database_url",
+    "elasticsearch_url",
+    "opensearch_url",
+    "ldap_bind_password",
+)
 
 
 class Settings(BaseSettings):
@@ -36,6 +43,8 @@ class Settings(BaseSettings):
     s3_prefix: str = ""  # key prefix inside the bucket, to share one bucket
     elasticsearch_url: str | None = None
     elasticsearch_index: str = "mawrid"
+    opensearch_url: str | None = None
+    opensearch_index: str = "mawrid"
     base_url: str = "http://127.0.0.1:8000"
     # Where course packages are played: an origin on another host name that reaches this same server
     # (see web/packages.py). Unset, packages run in an opaque sandbox on the site's own origin.
@@ -74,6 +83,12 @@ class Settings(BaseSettings):
     ldap_submitter_group: str | None = None
     ldap_default_role: str | None = None  # for people in none of the groups; unset: they may not sign in
     ldap_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    @model_validator(mode="after")
+    def _one_search_cluster(self) -> Settings:
+        if self.elasticsearch_url and self.opensearch_url:
+            raise ValueError("set MAWRID_OPENSEARCH_URL or MAWRID_ELASTICSEARCH_URL, not both: the index lives in one")
+        return self
 
     @model_validator(mode="after")
     def _package_origin_is_another_host(self) -> Settings:

@@ -1,4 +1,5 @@
-"""Fixtures on real engines: SQLite and PostgreSQL, a local object directory and a SeaweedFS S3 server.
+"""Fixtures on real engines: SQLite and PostgreSQL, a local object directory, a SeaweedFS S3 server
+and an OpenSearch node.
 
 `wiring` is parametrised over the two deployments Mawrid supports —
 SQLite + local files (embedded) and PostgreSQL + S3 (at scale) — so every
@@ -25,6 +26,7 @@ from repository.objects.ports import ObjectStore
 from repository.objects.s3 import S3ObjectStore
 from repository.services.collections import create_collection, create_community
 from repository.settings import Settings
+from tests.opensearch_node import NodeUnavailable, opensearch_node
 from tests.s3server import seaweedfs
 from web.wiring import Wiring
 
@@ -93,6 +95,25 @@ def object_store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
     if request.param == "local":
         return LocalObjectStore(tmp_path / "objects")
     return make_s3_store(request.getfixturevalue("s3_endpoint"), tmp_path / "spool")
+
+
+# --- OpenSearch: a real node for the session, or the cluster MAWRID_OPENSEARCH_URL names ----------
+
+
+@pytest.fixture(scope="session")
+def opensearch_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Skips when this machine cannot build a node (no Java 17 or Maven), unless MAWRID_REQUIRE_OPENSEARCH=1,
+    as CI sets, makes that a failure; a node that is built but does not start always fails."""
+    if url := os.environ.get("MAWRID_OPENSEARCH_URL"):
+        yield url
+        return
+    try:
+        with opensearch_node(tmp_path_factory.mktemp("opensearch")) as url:
+            yield url
+    except NodeUnavailable as exc:
+        if os.environ.get("MAWRID_REQUIRE_OPENSEARCH") == "1":
+            pytest.fail(f"MAWRID_REQUIRE_OPENSEARCH=1 but {exc}")
+        pytest.skip(str(exc))
 
 
 # --- The whole repository, wired -------------------------------------------------------------

@@ -44,7 +44,7 @@ class Wiring:
 
     @cached_property
     def index(self) -> SearchIndex:
-        from indexer.wiring import open_index  # the indexer package picks tantivy or Elasticsearch
+        from indexer.wiring import open_index  # the indexer package picks tantivy, OpenSearch or Elasticsearch
 
         return open_index(self.settings)
 

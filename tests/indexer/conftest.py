@@ -1,8 +1,10 @@
-"""Fixtures for the search tests: a real index (tantivy in a temporary directory; Elasticsearch when
-MAWRID_ELASTICSEARCH_URL points at a cluster) and helpers that sync and search as a reader would.
+"""Fixtures for the search tests: a real index (tantivy in a temporary directory; OpenSearch on the
+session's node; Elasticsearch when MAWRID_ELASTICSEARCH_URL points at a cluster) and helpers that sync
+and search as a reader would.
 
-The `index` fixture is parametrised like `wiring`, so the behaviour tests run on every backend;
-the Elasticsearch half is added when a cluster is configured (`test_es_translate.py` says so when not), e.g.
+The `index` fixture is parametrised like `wiring`, so the behaviour tests run on every backend. The
+OpenSearch node needs Java 17 and Maven (see `tests/opensearch_node.py`); the Elasticsearch half is added
+when a cluster is configured (`test_es_translate.py` says so when not), e.g.
 
     MAWRID_ELASTICSEARCH_URL=http://127.0.0.1:9200 .venv/bin/pytest tests/indexer
 """
@@ -21,6 +23,9 @@ import pytest
 from sqlalchemy import update
 
 from indexer import service
+from indexer.cluster_index import ClusterIndex
+from indexer.es_index import ElasticsearchIndex
+from indexer.os_index import OpenSearchIndex
 from indexer.ports import Page, Query, SearchIndex
 from indexer.sync import sync
 from indexer.tantivy_index import TantivyIndex
@@ -33,20 +38,23 @@ from web.wiring import Wiring
 ES_URL = os.environ.get("MAWRID_ELASTICSEARCH_URL")
 
 
-@pytest.fixture(params=["tantivy", "elasticsearch"] if ES_URL else ["tantivy"])
+@pytest.fixture(params=["tantivy", "opensearch", "elasticsearch"] if ES_URL else ["tantivy", "opensearch"])
 def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchIndex]:
     if request.param == "tantivy":
         tantivy_index = TantivyIndex(tmp_path / "index")
         yield tantivy_index
         tantivy_index.close()
         return
-    from indexer.es_index import ElasticsearchIndex
-
-    assert ES_URL is not None
-    es_index = ElasticsearchIndex(ES_URL, f"mawrid-test-{secrets.token_hex(4)}")
-    yield es_index
-    es_index.delete_index()
-    es_index.close()
+    cluster_index: ClusterIndex
+    name = f"mawrid-test-{secrets.token_hex(4)}"  # one index per test on the shared cluster
+    if request.param == "opensearch":
+        cluster_index = OpenSearchIndex(request.getfixturevalue("opensearch_url"), name)
+    else:
+        assert ES_URL is not None
+        cluster_index = ElasticsearchIndex(ES_URL, name)
+    yield cluster_index
+    cluster_index.delete_index()
+    cluster_index.close()
 
 
 class Finder:
