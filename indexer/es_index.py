@@ -30,16 +30,19 @@ class ElasticsearchIndex(ClusterIndex):
         self._es.indices.create(index=self.name)
 
     def _search(self, body: dict[str, Any]) -> Mapping[str, Any]:
-        return self._es.search(index=self.name, body=body).body
+        response: Mapping[str, Any] = self._es.search(index=self.name, body=body).body
+        return response
 
     def _bulk(self, operations: list[dict[str, Any]]) -> Mapping[str, Any]:
-        return self._es.bulk(operations=operations, refresh="wait_for").body
+        response: Mapping[str, Any] = self._es.bulk(operations=operations, refresh="wait_for").body
+        return response
 
     def _delete_by_query(self, body: dict[str, Any]) -> None:
         self._es.delete_by_query(index=self.name, body=body, refresh=True)
 
     def _mapping(self) -> Mapping[str, Any]:
-        return self._es.indices.get_mapping(index=self.name).body[self.name]["mappings"]  # type: ignore[no-any-return]
+        mapping: Mapping[str, Any] = self._es.indices.get_mapping(index=self.name).body[self.name]["mappings"]
+        return mapping
 
     def _put_meta(self, meta: dict[str, Any]) -> None:
         self._es.indices.put_mapping(index=self.name, meta=meta)

@@ -48,7 +48,7 @@ SORTS: dict[Sort, list[dict[str, str]]] = {
 PRE, POST = "\ue000", "\ue001"  # private-use marks around highlights: no clash with text or HTML
 FRAGMENT = 240
 SHARD_SIZE = 100_000  # per-shard terms examined for a facet: counts are exact below this many values
-MAX_ANALYZED_OFFSET = 1_000_000  # the default index limit of both products: longer texts highlight their start, not fail
+MAX_ANALYZED_OFFSET = 1_000_000  # both products' default index limit: longer texts highlight their start, not fail
 
 
 class Flavour(enum.Enum):

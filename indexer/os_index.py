@@ -35,16 +35,19 @@ class OpenSearchIndex(ClusterIndex):
         self._os.indices.create(index=self.name)
 
     def _search(self, body: dict[str, Any]) -> Mapping[str, Any]:
-        return self._os.search(index=self.name, body=body)  # type: ignore[no-any-return]
+        response: Mapping[str, Any] = self._os.search(index=self.name, body=body)
+        return response
 
     def _bulk(self, operations: list[dict[str, Any]]) -> Mapping[str, Any]:
-        return self._os.bulk(body=operations, params={"refresh": "wait_for"})  # type: ignore[no-any-return]
+        response: Mapping[str, Any] = self._os.bulk(body=operations, params={"refresh": "wait_for"})
+        return response
 
     def _delete_by_query(self, body: dict[str, Any]) -> None:
         self._os.delete_by_query(index=self.name, body=body, params={"refresh": "true"})
 
     def _mapping(self) -> Mapping[str, Any]:
-        return self._os.indices.get_mapping(index=self.name)[self.name]["mappings"]  # type: ignore[no-any-return]
+        mapping: Mapping[str, Any] = self._os.indices.get_mapping(index=self.name)[self.name]["mappings"]
+        return mapping
 
     def _put_meta(self, meta: dict[str, Any]) -> None:
         self._os.indices.put_mapping(index=self.name, body={"_meta": meta})

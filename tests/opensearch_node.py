@@ -17,6 +17,7 @@ the end of its log.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import shutil
@@ -24,8 +25,6 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,12 +91,15 @@ def build(target: Path = SOURCE / "target") -> str:
     return os.pathsep.join([str(classes), jars])
 
 
-def _health(url: str) -> str | None:
+def _health(port: int) -> str | None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
-        with urllib.request.urlopen(f"{url}/_cluster/health?wait_for_status=yellow&timeout=2s", timeout=5) as r:
-            return str(json.load(r)["status"])
-    except (OSError, urllib.error.URLError, ValueError, KeyError):
+        connection.request("GET", "/_cluster/health?wait_for_status=yellow&timeout=2s")
+        return str(json.load(connection.getresponse())["status"])
+    except (OSError, http.client.HTTPException, ValueError, KeyError):
         return None
+    finally:
+        connection.close()
 
 
 @contextmanager
@@ -129,7 +131,7 @@ def opensearch_node(workdir: Path, *, timeout: float = START_TIMEOUT) -> Iterato
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + timeout
-        while _health(url) not in ("yellow", "green"):
+        while _health(http_port) not in ("yellow", "green"):
             if proc.poll() is not None or time.monotonic() > deadline:
                 state = f"exited with {proc.returncode}" if proc.poll() is not None else f"not up after {timeout:.0f} s"
                 raise RuntimeError(f"the OpenSearch node {state}; end of {log}:\n{log.read_text()[-4000:]}")

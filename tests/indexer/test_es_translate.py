@@ -12,6 +12,7 @@ from indexer.documents import IndexDocument, TextPart
 from indexer.es_translate import (
     POST,
     PRE,
+    Flavour,
     embargo_lifted_body,
     index_template,
     older_than_body,
@@ -168,6 +169,17 @@ def test_highlights_come_from_a_zero_weight_nested_query_and_the_abstract() -> N
         }
     ]
     assert body["highlight"] == {**marks, "fields": {"abstract": {"fragment_size": 240, "number_of_fragments": 1}}}
+
+
+def test_opensearch_bodies_name_the_highlight_limit_its_way() -> None:
+    body = search_body(Query(text="open access", facets=()), ANONYMOUS_TODAY, Flavour.OPENSEARCH)
+    inner = body["query"]["bool"]["should"][0]["nested"]["inner_hits"]["highlight"]
+    for highlight in (body["highlight"], inner):
+        assert highlight["max_analyzer_offset"] == 1_000_000 and "max_analyzed_offset" not in highlight
+    elastic = search_body(Query(text="open access", facets=()), ANONYMOUS_TODAY, Flavour.ELASTICSEARCH)
+    assert {k: v for k, v in body.items() if k not in ("query", "highlight")} == {
+        k: v for k, v in elastic.items() if k not in ("query", "highlight")
+    }
 
 
 def test_cursor_becomes_search_after() -> None:

@@ -66,3 +66,10 @@ def test_bad_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAWRID_MAX_UPLOAD_BYTES", "-5")
     with pytest.raises(ValueError, match="max_upload_bytes"):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_one_search_cluster_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAWRID_OPENSEARCH_URL", "http://os.internal:9200")
+    monkeypatch.setenv("MAWRID_ELASTICSEARCH_URL", "http://es.internal:9200")
+    with pytest.raises(ValueError, match="not both"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
