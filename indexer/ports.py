@@ -1,4 +1,4 @@
-"""The search-index port: what every backend (tantivy embedded, Elasticsearch at scale) promises.
+"""The search-index port: what every backend (tantivy embedded, OpenSearch or Elasticsearch at scale) promises.
 
 A `Query` says what a reader asked for; `Access` says what they may see and
 is added by `indexer.service.search`, so no caller can forget it. The index
