@@ -32,6 +32,7 @@ from pathlib import Path
 SOURCE = Path(__file__).parent / "opensearch"
 MAIN = "MawridTestNode"
 START_TIMEOUT = 180.0  # seconds: a cold JVM on a shared 2-core machine
+MAVEN_TIMEOUT = 600.0  # the first run downloads ~60 MB from Maven Central
 STOP_GRACE = 15.0
 JVM_OPTIONS = [
     "-Xms512m",
@@ -73,11 +74,16 @@ def build(target: Path = SOURCE / "target") -> str:
             return os.pathsep.join([str(classes), *jars])
     out.mkdir(parents=True, exist_ok=True)
     partial = out / "classpath.partial"
-    maven = subprocess.run(
-        [mvn, "-B", "-q", "-f", str(SOURCE / "pom.xml"), "dependency:build-classpath", f"-Dmdep.outputFile={partial}"],
-        capture_output=True,
-        text=True,
-    )
+    goal = ["dependency:build-classpath", f"-Dmdep.outputFile={partial}"]
+    try:
+        maven = subprocess.run(
+            [mvn, "-B", "-q", "-f", str(SOURCE / "pom.xml"), *goal],
+            capture_output=True,
+            text=True,
+            timeout=MAVEN_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise NodeUnavailable(f"Maven did not fetch the OpenSearch jars within {MAVEN_TIMEOUT:.0f} s") from exc
     if maven.returncode != 0:
         raise NodeUnavailable(f"Maven could not fetch the OpenSearch jars: {(maven.stdout + maven.stderr)[-1500:]}")
     jars = partial.read_text().strip()
