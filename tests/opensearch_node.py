@@ -5,8 +5,8 @@ Central carries the server jar and the modules Mawrid needs. `pom.xml` lists
 them; Maven resolves them into ~/.m2 (only the first run downloads) and
 writes the classpath; javac compiles `MawridTestNode.java`, an embedded
 `Node` with those plugins; `java` runs it on free loopback ports with a
-small heap. Both outputs are cached in `tests/opensearch/target/` under a
-hash of the two source files, so a warm start runs neither Maven nor javac.
+small heap. Both outputs are cached in `tests/opensearch/target/` under
+hashes of the pom and the main, so a warm start runs neither Maven nor javac.
 
 `NodeUnavailable` means the machine cannot build a node (no Java or Maven,
 or Maven cannot fetch the jars); the tests skip on it unless CI requires the
@@ -63,15 +63,12 @@ def build(target: Path = SOURCE / "target") -> str:
     if not (java and javac and mvn):
         missing = [name for name, path in (("java", java), ("javac", javac), ("mvn", mvn)) if not path]
         raise NodeUnavailable(f"the OpenSearch tests need Java 17 and Maven ({', '.join(missing)} not on PATH)")
-    digest = hashlib.sha256()
-    for name in ("pom.xml", f"{MAIN}.java"):
-        digest.update((SOURCE / name).read_bytes())
-    out = target / digest.hexdigest()[:16]
-    classpath_file, classes = out / "classpath.txt", out / "classes"
+    out = target / _digest("pom.xml")  # the jars depend on the pom alone
+    classpath_file, classes = out / "classpath.txt", out / f"classes-{_digest(f'{MAIN}.java')}"
     if classpath_file.exists():
-        jars = classpath_file.read_text().strip().split(os.pathsep)
-        if all(os.path.exists(jar) for jar in jars):  # ~/.m2 may have been emptied since
-            return os.pathsep.join([str(classes), *jars])
+        jars = classpath_file.read_text().strip()
+        if all(os.path.exists(jar) for jar in jars.split(os.pathsep)):  # ~/.m2 may have been emptied since
+            return os.pathsep.join([_compile(javac, jars, classes), jars])
     out.mkdir(parents=True, exist_ok=True)
     partial = out / "classpath.partial"
     goal = ["dependency:build-classpath", f"-Dmdep.outputFile={partial}"]
@@ -87,14 +84,25 @@ def build(target: Path = SOURCE / "target") -> str:
     if maven.returncode != 0:
         raise NodeUnavailable(f"Maven could not fetch the OpenSearch jars: {(maven.stdout + maven.stderr)[-1500:]}")
     jars = partial.read_text().strip()
-    shutil.rmtree(classes, ignore_errors=True)
-    compiled = subprocess.run(
-        [javac, "-d", str(classes), "-cp", jars, str(SOURCE / f"{MAIN}.java")], capture_output=True, text=True
-    )
-    if compiled.returncode != 0:
-        raise RuntimeError(f"javac failed on {MAIN}.java:\n{compiled.stdout}{compiled.stderr}")
-    partial.replace(classpath_file)  # last: its presence says the build is complete
-    return os.pathsep.join([str(classes), jars])
+    partial.replace(classpath_file)  # complete: Maven wrote it all
+    return os.pathsep.join([_compile(javac, jars, classes), jars])
+
+
+def _digest(name: str) -> str:
+    return hashlib.sha256((SOURCE / name).read_bytes()).hexdigest()[:16]
+
+
+def _compile(javac: str, jars: str, classes: Path) -> str:
+    """`classes`, holding the compiled main; built in a temporary directory first, so it is never half there."""
+    if not classes.exists():
+        partial = classes.with_name(f"{classes.name}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        command = [javac, "-d", str(partial), "-cp", jars, str(SOURCE / f"{MAIN}.java")]
+        compiled = subprocess.run(command, capture_output=True, text=True)
+        if compiled.returncode != 0:
+            raise RuntimeError(f"javac failed on {MAIN}.java:\n{compiled.stdout}{compiled.stderr}")
+        partial.replace(classes)
+    return str(classes)
 
 
 def _health(port: int) -> str | None:
@@ -134,7 +142,8 @@ def opensearch_node(workdir: Path, *, timeout: float = START_TIMEOUT) -> Iterato
     ]
     url = f"http://127.0.0.1:{http_port}"
     with open(log, "wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        # stdin stays open while we live: the node exits when it closes (see MawridTestNode.java)
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + timeout
         while _health(http_port) not in ("yellow", "green"):
@@ -150,3 +159,5 @@ def opensearch_node(workdir: Path, *, timeout: float = START_TIMEOUT) -> Iterato
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if proc.stdin is not None:
+            proc.stdin.close()

@@ -6,7 +6,9 @@
 // bound to loopback. Settings come as -E name=value arguments, as with the real `opensearch` script.
 //
 // Usage: java -cp <classpath> MawridTestNode -Epath.home=/tmp/x -Ehttp.port=9200 ...
-// It prints "MAWRID NODE STARTED" once the node is up, and closes the node on SIGTERM.
+// It prints "MAWRID NODE STARTED" once the node is up, and closes the node on SIGTERM, or when its
+// standard input ends: the test process that started it holds that pipe, so a test run killed without
+// its teardown does not leave the node running.
 
 import java.util.List;
 import java.util.Map;
@@ -63,6 +65,18 @@ public final class MawridTestNode extends Node {
                 closed.countDown();
             }
         }, "mawrid-node-shutdown"));
+        Thread orphaned = new Thread(() -> {
+            try {
+                while (System.in.read() != -1) {
+                    // the parent writes nothing; end of input means it is gone
+                }
+            } catch (java.io.IOException e) {
+                // a broken pipe means the same
+            }
+            System.exit(0);  // runs the shutdown hook
+        }, "mawrid-parent-watch");
+        orphaned.setDaemon(true);
+        orphaned.start();
         node.start();
         System.out.println("MAWRID NODE STARTED");
         System.out.flush();
