@@ -26,7 +26,7 @@ from repository.objects.ports import ObjectStore
 from repository.objects.s3 import S3ObjectStore
 from repository.services.collections import create_collection, create_community
 from repository.settings import Settings
-from tests.opensearch_node import NodeUnavailable, opensearch_node
+from tests.opensearch_node import NodeUnavailable, build, opensearch_node
 from tests.s3server import seaweedfs
 from web.wiring import Wiring
 
@@ -100,6 +100,25 @@ def object_store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
 # --- OpenSearch: a real node for the session, or the cluster MAWRID_OPENSEARCH_URL names ----------
 
 
+_node_build: list[str | Exception] = []  # the classpath, or why it could not be built; set before the tests run
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Build the OpenSearch node (Maven, javac) before the first test when any test needs it: a first run's
+    download would otherwise count against that one test's timeout."""
+    if os.environ.get("MAWRID_OPENSEARCH_URL"):
+        return
+    for item in session.items:
+        params = getattr(item, "callspec", None)
+        fixtures = getattr(item, "fixturenames", ())
+        if "opensearch_url" in fixtures or (params is not None and "opensearch" in params.params.values()):
+            try:
+                _node_build.append(build())
+            except (NodeUnavailable, RuntimeError) as exc:
+                _node_build.append(exc)  # reported by the fixture, on the tests that need the node
+            return
+
+
 @pytest.fixture(scope="session")
 def opensearch_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Skips when this machine cannot build a node (no Java 17 or Maven), unless MAWRID_REQUIRE_OPENSEARCH=1,
@@ -108,7 +127,10 @@ def opensearch_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
         return
     try:
-        with opensearch_node(tmp_path_factory.mktemp("opensearch")) as url:
+        built = _node_build[0] if _node_build else build()
+        if isinstance(built, Exception):
+            raise built
+        with opensearch_node(tmp_path_factory.mktemp("opensearch"), classpath=built) as url:
             yield url
     except NodeUnavailable as exc:
         if os.environ.get("MAWRID_REQUIRE_OPENSEARCH") == "1":

@@ -117,9 +117,10 @@ def _health(port: int) -> str | None:
 
 
 @contextmanager
-def opensearch_node(workdir: Path, *, timeout: float = START_TIMEOUT) -> Iterator[str]:
-    """Run a single-node OpenSearch in `workdir`; yields its HTTP URL once the cluster is at least yellow."""
-    classpath = build()
+def opensearch_node(workdir: Path, *, classpath: str | None = None, timeout: float = START_TIMEOUT) -> Iterator[str]:
+    """Run a single-node OpenSearch in `workdir` (from `classpath`, else `build()`'s); yields its HTTP URL
+    once the cluster is at least yellow."""
+    classpath = classpath or build()
     http_port, transport_port = free_port(), free_port()
     home = workdir / "home"
     (home / "config").mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from indexer.os_index import OpenSearchIndex
 from indexer.wiring import open_index
 from repository.errors import StoreUnavailable
 from repository.settings import Settings
-from tests.opensearch_node import free_port
+from tests.opensearch_node import free_port, opensearch_node
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def test_the_index_analyses_words_as_mawrid_does(opensearch_url: str, client: Op
         index.close()
 
 
-def test_settings_with_an_opensearch_url_open_an_opensearch_index(opensearch_url: str, tmp_path: Any) -> None:
+def test_settings_with_an_opensearch_url_open_an_opensearch_index(opensearch_url: str, tmp_path: Path) -> None:
     name = f"mawrid-test-{secrets.token_hex(4)}"
     settings = Settings(data_dir=tmp_path, opensearch_url=opensearch_url, opensearch_index=name, _env_file=None)  # type: ignore[call-arg]
     index = open_index(settings)
@@ -65,3 +66,9 @@ def test_settings_with_an_opensearch_url_open_an_opensearch_index(opensearch_url
 def test_a_cluster_that_is_down_is_store_unavailable() -> None:
     with pytest.raises(StoreUnavailable, match="OpenSearch could not create the index"):
         OpenSearchIndex(f"http://127.0.0.1:{free_port()}", timeout=2)
+
+
+def test_a_node_that_does_not_come_up_fails_with_its_log(opensearch_url: str, tmp_path: Path) -> None:
+    failed = r"not up after 0 s; end of .*node\.log"
+    with pytest.raises(RuntimeError, match=failed), opensearch_node(tmp_path, timeout=0):
+        pass
