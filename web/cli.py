@@ -90,7 +90,7 @@ def init(
     with reading(w.engine) as conn:
         empty = conn.execute(select(func.count()).select_from(t.items)).scalar_one() == 0
     if demo and empty:
-        entries = batch.read_folder(DEMO_DIR / "items")
+        entries = batch.read_folder(DEMO_DIR / "items", confined=True)
         result = with_progress(
             "Loading demo content",
             len(entries),
@@ -147,7 +147,10 @@ def import_(
         return
     if not source.exists():
         raise NotFound(f"{source} does not exist")
-    entries = batch.read_sheet(source) if source.is_file() else batch.read_folder(source)
+    # The operator's own sheet may name any local path: the import is not confined to the sheet's folder.
+    entries = (
+        batch.read_sheet(source, confined=False) if source.is_file() else batch.read_folder(source, confined=False)
+    )
     target = collection or _ensure_imported_collection(w)
     result = with_progress(
         "Importing",

@@ -5,6 +5,12 @@ metadata against the schema, every file's presence and name — so a sheet
 with one bad row is refused whole with a list of its problems. Re-running an
 import skips what is already there: an item with the sheet's `id`, or any
 item already holding a file with the same sha256.
+
+Where a sheet's file paths may point is the caller's explicit choice: a sheet
+uploaded through the web is `confined` — every path must resolve (symlinks
+followed) inside the sheet's own folder, and a path outside answers exactly
+like a missing file, so the sheet cannot probe the server's disk. The
+operator's `mawrid import` is not confined: it names local paths on purpose.
 """
 
 from __future__ import annotations
@@ -79,8 +85,12 @@ def sheet_template() -> str:
     return out.getvalue()
 
 
-def read_sheet(path: Path) -> list[Entry]:
-    """Entries from a CSV sheet; file paths are relative to the sheet's folder."""
+def read_sheet(path: Path, *, confined: bool) -> list[Entry]:
+    """Entries from a CSV sheet; relative file paths are relative to the sheet's folder.
+
+    `confined` keeps every file inside that folder (no absolute paths, no `..`,
+    no symlinks out); raises InvalidInput listing every problem.
+    """
     try:
         text = path.read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -92,7 +102,7 @@ def read_sheet(path: Path) -> list[Entry]:
     entries, problems = [], []
     for n, row in enumerate(reader, start=2):
         try:
-            entries.append(_entry_from_row(row, path.parent, f"{path.name} row {n}"))
+            entries.append(_entry_from_row(row, path.parent, f"{path.name} row {n}", confined))
         except MawridError as exc:
             problems.append(exc.message)
     if problems:
@@ -104,9 +114,10 @@ def _split(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(SEPARATOR) if v.strip()]
 
 
-def _entry_from_row(row: dict[str, str], base: Path, label: str) -> Entry:
+def _entry_from_row(row: dict[str, str], base: Path, label: str, confined: bool) -> Entry:
     row = {k: (v or "").strip() for k, v in row.items() if k}
-    files = [base / f for f in _split(row.get("files"))]
+    names = _split(row.get("files"))
+    files = [_confined_file(base, name, label) for name in names] if confined else [base / f for f in names]
     provisional = []
     title = row.get("title") or (files[0].stem if files else "")
     if not row.get("title"):
@@ -149,15 +160,32 @@ def _entry_from_row(row: dict[str, str], base: Path, label: str) -> Entry:
     return Entry(label, md, files, item_id, visibility, embargo, provisional, row.get("collection") or None)
 
 
+def _confined_file(base: Path, name: str, label: str) -> Path:
+    """The file `name` inside `base`, resolved; the same error whether it is missing or outside,
+    so a sheet cannot tell which paths exist on the server."""
+    missing = InvalidInput(f"{label}: no file {name!r} among the uploaded files")
+    relative = Path(name)
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        raise missing
+    root = base.resolve()
+    try:
+        resolved = (root / relative).resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # missing, or a symlink loop
+        raise missing from exc
+    if not resolved.is_relative_to(root) or not resolved.is_file():
+        raise missing
+    return resolved
+
+
 def _lang_string(value: str, lang: str | None) -> dict[str, str]:
     return {"value": value, **({"lang": lang} if lang else {})}
 
 
-def read_folder(folder: Path) -> list[Entry]:
+def read_folder(folder: Path, *, confined: bool) -> list[Entry]:
     """A folder with metadata.csv is a sheet; otherwise one item per file and one per subfolder
-    (whose own metadata.csv, if any, gives its metadata in a single row)."""
+    (whose own metadata.csv, if any, gives its metadata in a single row). `confined` as for `read_sheet`."""
     if (folder / SHEET_NAME).is_file():
-        return read_sheet(folder / SHEET_NAME)
+        return read_sheet(folder / SHEET_NAME, confined=confined)
     entries: list[Entry] = []
     for path in sorted(folder.iterdir()):
         if path.name in IGNORED or path.name.startswith("."):
@@ -166,7 +194,7 @@ def read_folder(folder: Path) -> list[Entry]:
             entries.append(_entry_for_files(path.name, [path]))
         elif path.is_dir():
             if (path / SHEET_NAME).is_file():
-                sheet = read_sheet(path / SHEET_NAME)
+                sheet = read_sheet(path / SHEET_NAME, confined=confined)
                 if len(sheet) != 1:
                     raise InvalidInput(f"{path / SHEET_NAME}: a subfolder's sheet must have exactly one row")
                 entry = sheet[0]

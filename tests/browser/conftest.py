@@ -76,7 +76,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     )
     wiring = wire(settings)
     export.restore_structure(wiring.uow(), SYSTEM, ROOT / "demo" / "structure.json")
-    entries = batch.read_folder(ROOT / "demo" / "items")
+    entries = batch.read_folder(ROOT / "demo" / "items", confined=True)
     batch.import_entries(wiring.uow(), wiring.store, SYSTEM, entries, entries[0].collection_id or "", publish=True)
     users.add_user(wiring.uow(), ADMIN[0], ADMIN[1], Role.ADMIN, name="Amal Nasser")
     run_pending_jobs(wiring, workers=2)

@@ -22,6 +22,7 @@ from repository.db import tables as t
 from repository.db.uow import reading
 from repository.domain import Status, Visibility, utcnow
 from repository.errors import InvalidInput, InvalidMetadata, MawridError
+from repository.filenames import check_filename
 from repository.ingest import jobs as jobs_service
 from repository.metadata import with_value_languages
 from repository.services import batch, users
@@ -283,11 +284,11 @@ async def run_import(request: Request) -> Response:
             raise InvalidInput("choose the CSV sheet to import")
         (folder / batch.SHEET_NAME).write_bytes(sheet.file.read())
         for upload_file in files:
-            target = folder / Path(upload_file.filename or "").name
+            target = folder / check_filename(Path(upload_file.filename or "").name)
             with target.open("wb") as out:
                 while chunk := upload_file.file.read(1024 * 1024):
                     out.write(chunk)
-        entries = batch.read_sheet(folder / batch.SHEET_NAME)
+        entries = batch.read_sheet(folder / batch.SHEET_NAME, confined=True)
         return batch.import_entries(
             wiring.uow(),
             wiring.store,
