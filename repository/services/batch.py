@@ -19,6 +19,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -34,9 +35,8 @@ from repository.errors import InvalidInput, InvalidMetadata, MawridError
 from repository.filenames import check_filename
 from repository.metadata import validate_metadata
 from repository.objects.ports import CHUNK, ObjectStore
-from repository.services.deposit import check_item_id, deposit_item
-from repository.services.files import add_file
-from repository.services.workflow import publish_item
+from repository.services.deposit import check_item_id
+from repository.services.files import NewFile, deposit_with_files
 
 SHEET_NAME = "metadata.csv"
 SEPARATOR = "|"  # between the values of a many-valued column
@@ -228,6 +228,8 @@ def check_entries(entries: list[Entry]) -> None:
                 problems.append(f"{entry.label}: {exc.message}")
             if not path.is_file():
                 problems.append(f"{entry.label}: file not found: {path}")
+            elif path.stat().st_size == 0:
+                problems.append(f"{entry.label}: {path.name} is empty (0 bytes)")
     if problems:
         raise InvalidInput("the batch has problems; nothing was imported:\n" + "\n".join(problems))
 
@@ -262,28 +264,30 @@ def import_entries(
         if why:
             result.skipped.append((entry.label, why))
         else:
-            item = deposit_item(
-                uow,
-                actor,
-                entry.collection_id or collection_id,
-                entry.metadata,
-                status=Status.DRAFT,
-                visibility=entry.visibility,
-                embargo_until=entry.embargo_until,
-                item_id=entry.item_id,
-                suggestions={PROVISIONAL: entry.provisional} if entry.provisional else None,
-            )
-            # Captions first: a caption added after its recording would queue the recording twice.
-            for path in sorted(entry.files, key=lambda p: _role(p, entry) is not FileRole.CAPTION):
-                with open(path, "rb") as fh:
-                    added = add_file(
-                        uow, store, actor, item.id, fh, path.name, role=_role(path, entry), max_bytes=max_bytes
-                    )
-                if added.job_id is not None:
-                    result.jobs.append(added.job_id)
-            if publish:
-                publish_item(uow, actor, item.id)
-            result.created.append(item.id)
+            # Captions first, as a librarian would add them; one transaction holds the item and its files,
+            # so an interrupted import leaves whole items only, and a re-run skips them.
+            paths = sorted(entry.files, key=lambda p: _role(p, entry) is not FileRole.CAPTION)
+            with ExitStack() as opened:
+                files = [
+                    NewFile(opened.enter_context(open(path, "rb")), path.name, _role(path, entry), path.stat().st_size)
+                    for path in paths
+                ]
+                deposited = deposit_with_files(
+                    uow,
+                    store,
+                    actor,
+                    entry.collection_id or collection_id,
+                    entry.metadata,
+                    files,
+                    status=Status.PUBLISHED if publish else Status.DRAFT,
+                    visibility=entry.visibility,
+                    embargo_until=entry.embargo_until,
+                    item_id=entry.item_id,
+                    suggestions={PROVISIONAL: entry.provisional} if entry.provisional else None,
+                    max_bytes=max_bytes,
+                )
+            result.jobs.extend(deposited.job_ids)
+            result.created.append(deposited.item.id)
         if progress:
             progress(entry.label)
     return result

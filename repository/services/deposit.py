@@ -86,7 +86,28 @@ def deposit_item(
     """Create an item in a collection. Raises InvalidMetadata, NotFound (collection) or Conflict.
 
     A submitter's deposit always waits in review for a librarian; any other status is Forbidden.
+    An item that should arrive with files is deposited by `files.deposit_with_files`, which
+    creates it in the same transaction as its files.
     """
+    new = prepare_item(actor, collection_id, metadata, status, visibility, embargo_until, item_id, suggestions, clock)
+    with uow:
+        insert_new_item(uow.conn, actor, new)
+        record_deposit(uow.conn, actor, new)
+    return new
+
+
+def prepare_item(
+    actor: Actor,
+    collection_id: str,
+    metadata: Metadata,
+    status: Status,
+    visibility: Visibility,
+    embargo_until: date | None,
+    item_id: str | None,
+    suggestions: Metadata | None,
+    clock: Clock,
+) -> Item:
+    """A new item checked for everything but the database: who deposits, metadata, status, id."""
     if not actor.is_staff and not actor.is_submitter:
         require_staff(actor)
     if actor.is_submitter and status not in (Status.DRAFT, Status.REVIEW):
@@ -96,29 +117,39 @@ def deposit_item(
     validate_metadata(metadata)
     if status is Status.DELETED:
         raise InvalidInput("an item cannot be deposited as deleted")
-    item_id = check_item_id(item_id) if item_id else new_item_id()
     now = clock()
-    with uow:
-        records.load_collection(uow.conn, collection_id)
-        require_depositor(uow.conn, actor, collection_id)
-        if records.item_exists(uow.conn, item_id):
-            raise Conflict(f"an item with id {item_id!r} already exists", item_id=item_id)
-        item = Item(
-            id=item_id,
-            collection_id=collection_id,
-            status=status,
-            visibility=visibility,
-            metadata=metadata,
-            datestamp=now,
-            created=now,
-            version=1,
-            embargo_until=embargo_until,
-            suggestions=suggestions or {},
-        )
-        records.insert_item(uow.conn, item)
-        records.replace_identifiers(uow.conn, item.id, identifiers_of(metadata))
-        records.add_version(uow.conn, item.id, 1, actor.name, "deposit", now, {"created": snapshot(item)})
-    return item
+    return Item(
+        id=check_item_id(item_id) if item_id else new_item_id(),
+        collection_id=collection_id,
+        status=status,
+        visibility=visibility,
+        metadata=metadata,
+        datestamp=now,
+        created=now,
+        version=1,
+        embargo_until=embargo_until,
+        suggestions=suggestions or {},
+    )
+
+
+def check_room_for(conn: Connection, actor: Actor, item: Item) -> None:
+    """Raises NotFound (collection), Forbidden (a submitter not granted it) or Conflict (the id is taken)."""
+    records.load_collection(conn, item.collection_id)
+    require_depositor(conn, actor, item.collection_id)
+    if records.item_exists(conn, item.id):
+        raise Conflict(f"an item with id {item.id!r} already exists", item_id=item.id)
+
+
+def insert_new_item(conn: Connection, actor: Actor, item: Item) -> None:
+    """Insert the item's row and identifiers; raises NotFound (collection), Forbidden or Conflict."""
+    check_room_for(conn, actor, item)
+    records.insert_item(conn, item)
+    records.replace_identifiers(conn, item.id, identifiers_of(item.metadata))
+
+
+def record_deposit(conn: Connection, actor: Actor, item: Item) -> None:
+    """The item's first version, once its files (if any) are attached: the history starts whole."""
+    records.add_version(conn, item.id, 1, actor.name, "deposit", item.created, {"created": snapshot(item)})
 
 
 def update_metadata(uow: UnitOfWork, actor: Actor, item_id: str, metadata: Metadata, clock: Clock = utcnow) -> Item:

@@ -21,13 +21,12 @@ from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import reading
 from repository.domain import Status, Visibility, utcnow
-from repository.errors import InvalidInput, InvalidMetadata, MawridError
+from repository.errors import InvalidInput, InvalidMetadata, MawridError, TooLarge
 from repository.filenames import check_filename
 from repository.ingest import jobs as jobs_service
 from repository.metadata import with_value_languages
 from repository.services import batch, users
-from repository.services.deposit import deposit_item
-from repository.services.files import add_file
+from repository.services.files import NewFile, deposit_with_files
 from web import auth
 from web.auth import wiring_of
 from web.i18n import N_
@@ -157,30 +156,23 @@ async def upload(request: Request) -> Response:
     visibility = Visibility.RESTRICTED if form.get("visibility") == "restricted" else Visibility.PUBLIC
 
     def work() -> str:
-        item = deposit_item(
+        deposited = deposit_with_files(
             wiring.uow(),
+            wiring.store,
             actor,
             str(form.get("collection", "")),
             meta,
+            [NewFile(f.file, f.filename or "", size=f.size) for f in files],
             visibility=visibility,
             embargo_until=embargo,
             suggestions={batch.PROVISIONAL: provisional} if provisional else None,
+            max_bytes=wiring.settings.max_upload_bytes,
         )
-        for upload_file in files:
-            add_file(
-                wiring.uow(),
-                wiring.store,
-                actor,
-                item.id,
-                upload_file.file,
-                upload_file.filename or "",
-                max_bytes=wiring.settings.max_upload_bytes,
-            )
-        return item.id
+        return deposited.item.id
 
     try:
         item_id = await run_in_threadpool(work)
-    except (InvalidMetadata, InvalidInput) as exc:
+    except (InvalidMetadata, InvalidInput, TooLarge) as exc:
         values = {k: v for k, v in form.items() if not isinstance(v, UploadFile)}
         context = upload_context(request, values) | {"error": exc}
         return render(request, "workspace/upload.html", context, status_code=exc.http_status)
