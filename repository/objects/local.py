@@ -9,8 +9,12 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from repository.errors import NotFound, StoreUnavailable
+from repository.objects import temp
 from repository.objects.ports import HashingReader, StoredObject
 from repository.objects.ranged import RangeReader
+from repository.objects.temp import Leftover
+
+TEMP_PREFIX = "put-"
 
 
 class LocalObjectStore:
@@ -26,7 +30,8 @@ class LocalObjectStore:
     def put(self, stream: BinaryIO, max_bytes: int | None = None) -> StoredObject:
         try:
             self.tmp.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="put-")
+            fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix=TEMP_PREFIX)
+            temp.hold(fd)  # a sweep leaves it alone while this process lives
         except OSError as exc:
             raise StoreUnavailable(f"cannot write to the object directory: {exc}") from exc
         try:
@@ -71,6 +76,12 @@ class LocalObjectStore:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def leftovers(self, grace_seconds: float, now: float) -> list[Leftover]:
+        return temp.leftovers(self.tmp, [TEMP_PREFIX], grace_seconds, now)
+
+    def sweep_leftovers(self, grace_seconds: float, now: float) -> list[Leftover]:
+        return temp.sweep(self.tmp, [TEMP_PREFIX], grace_seconds, now)
 
     def keys(self) -> Iterator[str]:
         for path in sorted(self.root.glob("??/??/*")):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
 from repository.errors import TooLarge
+from repository.objects.temp import Leftover
 
 CHUNK = 1024 * 1024
 
@@ -47,6 +48,14 @@ class ObjectStore(Protocol):
 
     def keys(self) -> Iterator[str]:
         """Every stored key, for fixity checks and garbage collection."""
+        ...
+
+    def leftovers(self, grace_seconds: float, now: float) -> list[Leftover]:
+        """Partial temporary objects of puts that died (no live writer, older than the grace)."""
+        ...
+
+    def sweep_leftovers(self, grace_seconds: float, now: float) -> list[Leftover]:
+        """Remove what `leftovers` lists; return it."""
         ...
 
 

@@ -21,10 +21,13 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from repository.errors import NotFound, StoreUnavailable
+from repository.objects import temp
 from repository.objects.ports import HashingReader, StoredObject
+from repository.objects.temp import Leftover
 
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")  # no instance-metadata probes off AWS
 
+SPOOL_PREFIX = "s3-spool-"
 PART = 16 * 1024 * 1024
 TRANSFER = TransferConfig(multipart_threshold=PART, multipart_chunksize=PART, max_concurrency=4)
 
@@ -68,7 +71,8 @@ class S3ObjectStore:
         if self.spool_dir is not None:
             self.spool_dir.mkdir(parents=True, exist_ok=True)
         # A named file lets boto3 read each part from disk as it sends it, keeping memory flat.
-        with tempfile.NamedTemporaryFile(dir=self.spool_dir, prefix="s3-spool-") as spool:
+        with tempfile.NamedTemporaryFile(dir=self.spool_dir, prefix=SPOOL_PREFIX) as spool:
+            temp.hold(spool.fileno())  # a sweep leaves it alone while this process lives
             reader = HashingReader(stream, max_bytes)
             for chunk in reader.chunks():
                 spool.write(chunk)
@@ -123,6 +127,35 @@ class S3ObjectStore:
             self.client.delete_object(Bucket=self.bucket, Key=self.prefix + key)
         except (ClientError, BotoCoreError) as exc:
             raise StoreUnavailable(f"cannot delete the object from S3: {exc}") from exc
+
+    def leftovers(self, grace_seconds: float, now: float) -> list[Leftover]:
+        """Spool files of crashed puts, and multipart uploads S3 holds for them (never visible as objects,
+        but billed and kept until aborted)."""
+        return temp.leftovers(self.spool_dir, [SPOOL_PREFIX], grace_seconds, now) + [
+            Leftover(f"s3://{self.bucket}/{u['Key']}", 0, age) for u, age in self._stale_multiparts(grace_seconds, now)
+        ]
+
+    def sweep_leftovers(self, grace_seconds: float, now: float) -> list[Leftover]:
+        swept = temp.sweep(self.spool_dir, [SPOOL_PREFIX], grace_seconds, now)
+        for upload, age in self._stale_multiparts(grace_seconds, now):
+            try:
+                self.client.abort_multipart_upload(Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+            except (ClientError, BotoCoreError) as exc:
+                raise StoreUnavailable(f"cannot abort a stale multipart upload in S3: {exc}") from exc
+            swept.append(Leftover(f"s3://{self.bucket}/{upload['Key']}", 0, age))
+        return swept
+
+    def _stale_multiparts(self, grace_seconds: float, now: float) -> list[tuple[dict[str, Any], float]]:
+        try:
+            listing = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=self.prefix)
+        except (ClientError, BotoCoreError) as exc:
+            raise StoreUnavailable(f"cannot list multipart uploads in S3: {exc}") from exc
+        stale = []
+        for upload in listing.get("Uploads", []):
+            age = now - upload["Initiated"].timestamp()
+            if age >= grace_seconds:
+                stale.append((upload, age))
+        return stale
 
     def keys(self) -> Iterator[str]:
         paginator = self.client.get_paginator("list_objects_v2")
