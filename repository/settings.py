@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     ldap_submitter_group: str | None = None
     ldap_default_role: str | None = None  # for people in none of the groups; unset: they may not sign in
     ldap_timeout_seconds: float = Field(default=5.0, gt=0)
+    # A tus upload untouched this long expires (tus expiration extension) and is swept.
+    tus_expiry_hours: float = Field(default=24, gt=0)
+    # Temporary files no live process holds are swept once this old (see repository/objects/temp.py).
+    temp_grace_minutes: float = Field(default=60, ge=0)
 
     @model_validator(mode="after")
     def _one_search_cluster(self) -> Settings:

@@ -254,13 +254,20 @@ def fixity(
     w = wiring()
     with progress_bar() as bar:
         task = bar.add_task("Checking objects", total=None)
-        report = check_fixity(w.engine, w.store, lambda n, total: bar.update(task, completed=n, total=total))
+        report = check_fixity(
+            w.engine,
+            w.store,
+            lambda n, total: bar.update(task, completed=n, total=total),
+            leftover_grace_seconds=w.settings.temp_grace_minutes * 60,
+        )
     if as_json:
         out.out(json.dumps({
             "checked": report.checked, "ok": report.ok,
             "problems": [{"kind": p.kind, "key": p.key, "expected_sha256": p.expected_sha256,
                           "actual_sha256": p.actual_sha256, "items": p.item_ids, "files": p.file_names}
                          for p in report.problems],
+            "leftovers": [{"location": x.location, "size": x.size, "age_seconds": round(x.age_seconds)}
+                          for x in report.leftovers],
         }, ensure_ascii=False, indent=2))  # fmt: skip
     else:
         out.print(f"{report.checked} objects checked, {len(report.problems)} problems")
@@ -268,6 +275,10 @@ def fixity(
             out.print(
                 f"  {p.kind}: {p.key} (items {', '.join(p.item_ids)}; {', '.join(p.file_names)})", highlight=False
             )
+        if report.leftovers:
+            out.print(f"{len(report.leftovers)} partial temporary objects of interrupted writes (swept by `serve`):")
+        for x in report.leftovers:
+            out.print(f"  leftover: {x.location} ({x.size} bytes, {round(x.age_seconds)} s old)", highlight=False)
     if not report.ok:
         raise typer.Exit(10)
 

@@ -1,19 +1,28 @@
 """Periodic upkeep while `mawrid serve` runs: work the calendar, not a request, calls for.
 
-Today that is ending embargoes: an embargo runs out at midnight with no edit
-to the item, so something must record it — moving the harvest datestamp and
-marking the item for indexing — or harvesters and search would never learn
-that its files opened.
+Ending embargoes: an embargo runs out at midnight with no edit to the item,
+so something must record it — moving the harvest datestamp and marking the
+item for indexing — or harvesters and search would never learn that its
+files opened.
+
+Sweeping what crashes leave: partial temporary objects of puts that died,
+workspace import folders of killed requests, and tus uploads past their
+expiry. The first round runs at start-up, so a restart after a crash cleans
+up at once (see repository/objects/temp.py for how live writers are spared).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import date
 
+from repository.objects import temp
 from repository.services.workflow import lift_expired_embargoes
-from web.wiring import Wiring
+from web.api.tus import expire_uploads
+from web.pages.workspace import IMPORT_PREFIX
+from web.wiring import Wiring, spool_dir
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 600
@@ -51,7 +60,19 @@ class Housekeeping:
         lifted = lift_expired_embargoes(self.wiring.uow(), date.today())
         if lifted:
             log.info("embargo ended for %d items: %s", len(lifted), ", ".join(lifted))
+        self.sweep(time.time())
         return lifted
+
+    def sweep(self, now: float) -> list[str]:
+        """Remove crash leftovers older than the grace period that no live process holds; return them."""
+        settings = self.wiring.settings
+        grace = settings.temp_grace_minutes * 60
+        swept = [x.location for x in self.wiring.store.sweep_leftovers(grace, now)]
+        swept += [x.location for x in temp.sweep(spool_dir(settings), [IMPORT_PREFIX], grace, now)]
+        swept += expire_uploads(settings.data_dir, now, grace)
+        if swept:
+            log.info("swept %d leftovers of interrupted uploads: %s", len(swept), ", ".join(swept))
+        return swept
 
     def _run(self) -> None:
         while not self._stop.is_set():

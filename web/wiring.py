@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -74,6 +75,11 @@ def make_directory(settings: Settings) -> Directory | None:
     )
 
 
+def spool_dir(settings: Settings) -> Path:
+    """Local scratch space for files on their way into the store (S3 spool, workspace imports)."""
+    return settings.data_dir / "tmp"
+
+
 def make_store(settings: Settings) -> ObjectStore:
     if settings.uses_s3:
         assert settings.s3_bucket is not None
@@ -85,7 +91,7 @@ def make_store(settings: Settings) -> ObjectStore:
             secret_access_key=(
                 settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else None
             ),
-            spool_dir=settings.data_dir / "tmp",
+            spool_dir=spool_dir(settings),
             prefix=settings.s3_prefix,
         )
         store.ensure_bucket()

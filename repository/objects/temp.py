@@ -34,11 +34,11 @@ def hold(fd: int) -> None:
     fcntl.flock(fd, fcntl.LOCK_EX)
 
 
-def try_hold(path: Path) -> int | None:
-    """An open descriptor of `path` holding its lock, or None when another process holds it
-    (or the entry is gone). Close the descriptor to release the lock."""
+def try_hold(path: Path, *, writable: bool = False) -> int | None:
+    """An open descriptor of `path` holding its lock, or None when another process (or another
+    descriptor of this one) holds it, or the entry is gone. Close the descriptor to release the lock."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDWR if writable else os.O_RDONLY)
     except OSError:
         return None
     try:
@@ -47,6 +47,21 @@ def try_hold(path: Path) -> int | None:
         os.close(fd)
         return None
     return fd
+
+
+def remove_unless_held(path: Path) -> bool:
+    """Remove the file or folder `path` if no one holds it; True if it was removed."""
+    fd = try_hold(path)
+    if fd is None:
+        return False
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+    return True
 
 
 def leftovers(directory: Path | None, prefixes: Iterable[str], grace_seconds: float, now: float) -> list[Leftover]:
@@ -73,20 +88,17 @@ def _scan(directory: Path | None, prefixes: tuple[str, ...], grace: float, now: 
             continue  # its writer finished meanwhile
         if now - info.st_mtime < grace:
             continue
-        fd = try_hold(path)
-        if fd is None:
-            continue  # a live writer holds it
-        try:
-            is_dir = stat.S_ISDIR(info.st_mode)
-            size = _size(path) if is_dir else info.st_size
-            if remove:
-                if is_dir:
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink(missing_ok=True)
-            found.append(Leftover(str(path), size, now - info.st_mtime))
-        finally:
+        is_dir = stat.S_ISDIR(info.st_mode)
+        size = _size(path) if is_dir else info.st_size
+        if remove:
+            if not remove_unless_held(path):
+                continue  # a live writer holds it
+        else:
+            fd = try_hold(path)
+            if fd is None:
+                continue
             os.close(fd)
+        found.append(Leftover(str(path), size, now - info.st_mtime))
     return found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -12,6 +13,7 @@ from repository.db import tables as t
 from repository.db.uow import reading
 from repository.errors import NotFound
 from repository.objects.ports import CHUNK, ObjectStore
+from repository.objects.temp import Leftover
 
 
 @dataclass
@@ -32,6 +34,9 @@ class FixityReport:
     checked: int = 0
     bytes: int = 0
     problems: list[FixityProblem] = field(default_factory=list)
+    # Partial temporary objects of writes that died: no record is harmed, but they take space
+    # until the housekeeping sweep removes them.
+    leftovers: list[Leftover] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -39,9 +44,15 @@ class FixityReport:
 
 
 def check_fixity(
-    engine: Engine, store: ObjectStore, progress: Callable[[int, int], None] | None = None
+    engine: Engine,
+    store: ObjectStore,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    leftover_grace_seconds: float = 3600,
+    now: float | None = None,
 ) -> FixityReport:
-    """Stream every referenced object through sha256; report missing and altered ones with their items."""
+    """Stream every referenced object through sha256; report missing and altered ones with their items,
+    and the partial temporary objects crashed writes left (older than the grace, held by no one)."""
     with reading(engine) as conn:
         rows = conn.execute(select(t.files.c.key, t.files.c.sha256, t.files.c.item_id, t.files.c.name)).all()
     expected: dict[str, tuple[str, list[str], list[str]]] = {}
@@ -49,7 +60,7 @@ def check_fixity(
         digest, items, names = expected.setdefault(row.key, (row.sha256, [], []))
         items.append(row.item_id)
         names.append(row.name)
-    report = FixityReport()
+    report = FixityReport(leftovers=store.leftovers(leftover_grace_seconds, time.time() if now is None else now))
     for n, (key, (digest, items, names)) in enumerate(sorted(expected.items()), 1):
         actual = _hash(store, key)
         report.checked += 1

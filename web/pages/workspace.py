@@ -6,7 +6,11 @@ token (`auth.check_csrf`). Pages call the same services as the API and CLI.
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,6 +29,7 @@ from repository.errors import InvalidInput, InvalidMetadata, MawridError, TooLar
 from repository.filenames import check_filename
 from repository.ingest import jobs as jobs_service
 from repository.metadata import with_value_languages
+from repository.objects import temp
 from repository.services import batch, users
 from repository.services.files import NewFile, deposit_with_files
 from web import auth
@@ -34,6 +39,7 @@ from web.pages.labels import LICENSES, TYPES
 from web.pages.paging import Pager
 from web.params import RowId
 from web.templating import render
+from web.wiring import spool_dir
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(auth.require_staff), Depends(auth.check_csrf)])
 
@@ -291,19 +297,31 @@ async def run_import(request: Request) -> Response:
             max_bytes=wiring.settings.max_upload_bytes,
         )
 
-    with tempfile.TemporaryDirectory(dir=_spool_dir(request)) as tmp:
+    with _import_folder(spool_dir(wiring.settings)) as folder:
         try:
-            result = await run_in_threadpool(work, Path(tmp))
+            result = await run_in_threadpool(work, folder)
         except MawridError as exc:
             context = {"groups": collections_by_community(request), "columns": batch.COLUMNS, "error": exc}
             return render(request, "workspace/import.html", context, status_code=exc.http_status)
     return render(request, "workspace/import_done.html", {"result": result})
 
 
-def _spool_dir(request: Request) -> Path:
-    path = wiring_of(request).settings.data_dir / "tmp"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+IMPORT_PREFIX = "import-"
+
+
+@contextmanager
+def _import_folder(parent: Path) -> Iterator[Path]:
+    """A scratch folder for an uploaded batch, locked while this request uses it, so that the
+    housekeeping sweep removes it only if the process died (repository/objects/temp.py)."""
+    parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=IMPORT_PREFIX, dir=parent))
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        temp.hold(fd)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(fd)
 
 
 # --- API tokens -----------------------------------------------------------------------------
