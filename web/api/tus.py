@@ -197,6 +197,8 @@ def create(request: Request) -> Response:
 def offset(request: Request, upload_id: str) -> Response:
     _check_version(request)
     info = _load(request, upload_id)
+    if not info.get("file_id") and _offset(request, upload_id, info) == info["length"]:
+        info = _finish_interrupted(request, upload_id, info)
     headers = (
         TUS_HEADERS
         | _expires_header(info)
@@ -220,6 +222,22 @@ def _lock(request: Request, upload_id: str) -> int:
             raise Conflict("this upload is already complete")
         raise UploadLocked("another request is sending bytes to this upload; ask HEAD for the offset")
     return fd
+
+
+def _finish_interrupted(request: Request, upload_id: str, info: dict[str, Any]) -> dict[str, Any]:
+    """Every byte arrived but the server died before recording the file: a client that sees the full
+    offset would not PATCH again, so its HEAD records the file now (unless a PATCH is doing it)."""
+    try:
+        fd = _lock(request, upload_id)
+    except Conflict:
+        return info
+    try:
+        info = _load(request, upload_id)
+        if info.get("file_id") or os.fstat(fd).st_size != info["length"]:
+            return info
+        return _finish(request, upload_id, info, fd)
+    finally:
+        os.close(fd)
 
 
 @router.patch("/{upload_id}", status_code=204, summary="Append bytes at Upload-Offset")
