@@ -191,8 +191,9 @@ async def check_csrf(request: Request) -> None:
         raise Forbidden("the form has expired or did not come from this site; reload the page and try again")
 
 
-def flash(request: Request, message: str, kind: str = "info") -> None:
-    request.session.setdefault("flash", []).append([kind, message])
+def flash(request: Request, message: str, kind: str = "info", link: tuple[str, str] | None = None) -> None:
+    """A message for the next page; `message` is translated there, `link` (href, text) is shown as given."""
+    request.session.setdefault("flash", []).append([kind, message, *(link or ())])
     request.session["flash"] = request.session["flash"]  # mark the session changed
 
 

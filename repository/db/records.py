@@ -163,6 +163,15 @@ def item_for_identifier(conn: Connection, scheme: str, value: str) -> str | None
     return conn.execute(query).scalar()
 
 
+def item_holding(conn: Connection, sha256: str, *, other_than: str | None = None) -> str | None:
+    """The id of an item (other than `other_than`) whose original file has these bytes, if any."""
+    query = select(t.files.c.item_id).where(t.files.c.sha256 == sha256, t.files.c.role == FileRole.ORIGINAL.value)
+    if other_than is not None:
+        query = query.where(t.files.c.item_id != other_than)
+    found: str | None = conn.execute(query.order_by(t.files.c.item_id).limit(1)).scalar()
+    return found
+
+
 def insert_file(conn: Connection, **values: Any) -> FileRef:
     file_id = conn.execute(insert(t.files).values(**values).returning(t.files.c.id)).scalar_one()
     row = conn.execute(select(t.files).where(t.files.c.id == file_id)).one()

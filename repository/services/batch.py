@@ -25,10 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from repository.db import records
-from repository.db import tables as t
 from repository.db.uow import UnitOfWork, reading
 from repository.domain import Actor, FileRole, Metadata, Status, Visibility
 from repository.errors import InvalidInput, InvalidMetadata, MawridError
@@ -305,11 +302,7 @@ def _already_there(uow: UnitOfWork, entry: Entry) -> str | None:
         if entry.item_id and records.item_exists(conn, entry.item_id):
             return f"item {entry.item_id} already exists"
         for path in entry.files:
-            holder = conn.execute(
-                select(t.files.c.item_id).where(
-                    t.files.c.sha256 == sha256_of(path), t.files.c.role == FileRole.ORIGINAL.value
-                )
-            ).scalar()
+            holder = records.item_holding(conn, sha256_of(path))
             if holder:
                 return f"{path.name} is already in item {holder}"
     return None

@@ -68,3 +68,23 @@ def test_a_whole_upload_creates_the_item_with_all_its_files_at_once(
     with reading(wiring.engine) as conn:
         actions = list(conn.execute(select(t.versions.c.action)).scalars())
     assert actions == ["deposit"]  # one change: the item was never visible without its files
+
+
+def test_uploading_bytes_another_item_holds_warns_and_links_it(
+    client: TestClient, wiring: Wiring, collection: str, staff: str
+) -> None:
+    first = make_item(wiring, collection, "The original", published=False, files={"thesis.pdf": b"%PDF-1.4 same"})
+    response = client.post(
+        "/workspace/upload",
+        data={"csrf_token": staff, "collection": collection, "title": "Again", "type": "thesis"},
+        files=[("files", ("copy.pdf", b"%PDF-1.4 same", "application/pdf"))],
+    )
+    assert response.status_code == 200 and _counts(wiring)[0] == 2
+    assert f'<a href="/workspace/items/{first.id}">copy.pdf → {first.id}</a>' in response.text
+    assert "هذا الملف موجود في مادة أخرى" in response.text  # the site speaks Arabic first
+    fresh = client.post(
+        "/workspace/upload",
+        data={"csrf_token": staff, "collection": collection, "title": "New", "type": "thesis"},
+        files=[("files", ("new.pdf", b"%PDF-1.4 different", "application/pdf"))],
+    )
+    assert "موجود في مادة أخرى" not in fresh.text

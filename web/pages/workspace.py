@@ -174,10 +174,16 @@ async def upload(request: Request) -> Response:
             suggestions={batch.PROVISIONAL: provisional} if provisional else None,
             max_bytes=wiring.settings.max_upload_bytes,
         )
-        return deposited.item.id
+        with reading(wiring.engine) as conn:  # the check `mawrid import` skips duplicates with
+            held = [
+                (ref.name, holder)
+                for ref in deposited.item.originals()
+                if (holder := records.item_holding(conn, ref.sha256, other_than=deposited.item.id))
+            ]
+        return deposited.item.id, held
 
     try:
-        item_id = await run_in_threadpool(work)
+        item_id, held = await run_in_threadpool(work)
     except (InvalidMetadata, InvalidInput, TooLarge) as exc:
         values = {k: v for k, v in form.items() if not isinstance(v, UploadFile)}
         context = upload_context(request, values) | {"error": exc}
@@ -186,6 +192,11 @@ async def upload(request: Request) -> Response:
         for upload_file in files:
             await upload_file.close()
     auth.flash(request, N_("The item was created; its files are queued for extraction."), "success")
+    for name, holder in held:
+        link = (f"/workspace/items/{holder}", f"{name} → {holder}")
+        auth.flash(
+            request, N_("This file is already in another item; delete this draft if it is a duplicate:"), "error", link
+        )
     return RedirectResponse(f"/workspace/items/{item_id}", status_code=303)
 
 
