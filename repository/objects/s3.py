@@ -28,6 +28,8 @@ from repository.objects.temp import Leftover
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")  # no instance-metadata probes off AWS
 
 SPOOL_PREFIX = "s3-spool-"
+# S3 cannot say whether a multipart upload's writer lives, so only those older than any put could be are aborted.
+MULTIPART_GRACE_SECONDS = 24 * 3600
 PART = 16 * 1024 * 1024
 TRANSFER = TransferConfig(multipart_threshold=PART, multipart_chunksize=PART, max_concurrency=4)
 
@@ -153,7 +155,7 @@ class S3ObjectStore:
         stale = []
         for upload in listing.get("Uploads", []):
             age = now - upload["Initiated"].timestamp()
-            if age >= grace_seconds:
+            if age >= max(grace_seconds, MULTIPART_GRACE_SECONDS):
                 stale.append((upload, age))
         return stale
 
