@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import http.client
 import io
+import json
 import os
 import subprocess
 import sys
@@ -185,3 +186,25 @@ def test_tuspy_uploads_a_whole_file_once(live_url: str, wiring: Wiring, collecti
     uploader.upload()
     assert _stored_files(wiring) == [(700_000, hashlib.sha256(data).hexdigest())]
     assert not list((wiring.settings.data_dir / "uploads").glob("*.part"))
+
+
+def test_a_crash_after_the_file_was_recorded_does_not_record_it_twice(
+    client: TestClient, wiring: Wiring, collection: str, token: str
+) -> None:
+    item = make_item(wiring, collection, "Recorded once", published=False)
+    headers = bearer(token) | TUS
+    created = client.post("/api/uploads", headers=headers | {"upload-length": "10", "upload-metadata": _meta(item.id)})
+    url = created.headers["location"]
+    done = client.patch(url, content=b"0123456789", headers=headers | {"upload-offset": "0", "content-type": BYTES})
+    assert done.status_code == 204
+    # The state a crash between the commit and the upload's own record leaves: the record and
+    # the partial file say "all bytes here, no file yet".
+    record = wiring.settings.data_dir / "uploads" / f"{url.rsplit('/', 1)[1]}.json"
+    info = json.loads(record.read_text())
+    file_id = info.pop("file_id")
+    record.write_text(json.dumps(info))
+    record.with_suffix(".part").write_bytes(b"0123456789")
+    head = client.head(url, headers=headers)
+    assert head.headers["x-mawrid-file"] == f"/api/items/{item.id}/files/{file_id}"
+    assert _stored_files(wiring) == [(10, hashlib.sha256(b"0123456789").hexdigest())]
+    assert not record.with_suffix(".part").exists()

@@ -42,6 +42,7 @@ from repository.domain import FileRole
 from repository.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge, UnsupportedFormat
 from repository.filenames import check_filename
 from repository.objects import temp
+from repository.services.batch import sha256_of
 from repository.services.files import add_file
 from web import auth
 from web.auth import wiring_of
@@ -235,7 +236,17 @@ def _finish_interrupted(request: Request, upload_id: str, info: dict[str, Any]) 
         info = _load(request, upload_id)
         if info.get("file_id") or os.fstat(fd).st_size != info["length"]:
             return info
-        return _finish(request, upload_id, info, fd)
+        # The crash may have come after the file was recorded but before this record said so.
+        digest = sha256_of(_part_path(request, upload_id))
+        with reading(wiring_of(request).engine) as conn:
+            item = records.load_item(conn, info["item"])
+        recorded = next((f for f in item.files if f.sha256 == digest and f.name == info["filename"]), None)
+        if recorded is None:
+            return _finish(request, upload_id, info, fd)
+        info = info | {"file_id": recorded.id, "job_id": None}
+        _write_info(_info_path(request, upload_id), info)
+        _part_path(request, upload_id).unlink(missing_ok=True)
+        return info
     finally:
         os.close(fd)
 
