@@ -22,8 +22,7 @@ from repository.db.uow import reading
 from repository.domain import Status
 from repository.errors import InvalidInput, MawridError
 from repository.services import users, workflow
-from repository.services.deposit import deposit_item
-from repository.services.files import add_file
+from repository.services.files import NewFile, deposit_with_files
 from web import auth
 from web.auth import wiring_of
 from web.i18n import N_
@@ -76,18 +75,17 @@ async def deposit(request: Request) -> Response:
     def work() -> str:
         if not files:
             raise InvalidInput("choose at least one file to deposit")
-        item = deposit_item(wiring.uow(), actor, str(form.get("collection", "")), meta, status=Status.REVIEW)
-        for upload_file in files:
-            add_file(
-                wiring.uow(),
-                wiring.store,
-                actor,
-                item.id,
-                upload_file.file,
-                upload_file.filename or "",
-                max_bytes=wiring.settings.max_upload_bytes,
-            )
-        return item.id
+        deposited = deposit_with_files(  # the deposit and its files appear together or not at all
+            wiring.uow(),
+            wiring.store,
+            actor,
+            str(form.get("collection", "")),
+            meta,
+            [NewFile(f.file, f.filename or "", size=f.size) for f in files],
+            status=Status.REVIEW,
+            max_bytes=wiring.settings.max_upload_bytes,
+        )
+        return deposited.item.id
 
     try:
         await run_in_threadpool(work)

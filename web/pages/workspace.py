@@ -161,7 +161,7 @@ async def upload(request: Request) -> Response:
     embargo = _date(form.get("embargo_until"))
     visibility = Visibility.RESTRICTED if form.get("visibility") == "restricted" else Visibility.PUBLIC
 
-    def work() -> str:
+    def work() -> tuple[str, list[tuple[str, str]]]:
         deposited = deposit_with_files(
             wiring.uow(),
             wiring.store,
