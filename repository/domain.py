@@ -33,6 +33,7 @@ class FileRole(enum.StrEnum):
     ORIGINAL = "original"
     TEXT = "text"  # extracted full text, a derivative
     THUMBNAIL = "thumbnail"
+    SEARCHABLE = "searchable"  # a scanned PDF with its OCR'd text laid over the page images, a derivative
     CAPTION = "caption"
 
 

@@ -1,4 +1,4 @@
-"""PDF: metadata with pypdf, text and the first-page thumbnail with PDFium (pypdfium2).
+"""PDF: metadata with pypdf, text and the first-page thumbnail with PDFium (pypdfium2), OCR where pages need it.
 
 Text comes from PDFium because it measured about 8x faster than pypdf on the
 same files with better text: on Arabic it keeps word spaces and reading order
@@ -7,6 +7,10 @@ PDFium already turns visual-order presentation forms into logical order; two
 repairs remain: NFKC (in `clean_text`) for any presentation form left, and
 ligatures — a lam-alef glyph maps to two letters, which PDFium's right-to-left
 reordering swaps, so letters sharing one glyph box are put back in order.
+
+Pages without a usable text layer (scans, garbled text) are read by
+Tesseract (`ocr.py`); their text takes the page's place, and the original
+with the recognised text laid over its pages becomes `searchable_pdf`.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from pypdf.errors import PyPdfError
 
 from repository.errors import UnsupportedFormat
 from repository.ingest.images import THUMBNAIL_BOX, preview_of
-from repository.ingest.language import clean_text, is_arabic_letter
+from repository.ingest.language import clean_text, detect_language, is_arabic_letter
+from repository.ingest.ocr import OcrFailed, OcrUnavailable, Tesseract, draws_image, searchable_layers, unusable_text
 from repository.ingest.ports import Detection, Extraction, Preview, source_path
 from repository.ingest.safexml import child, descendants, local, parse_xml, text_of
 
@@ -38,6 +43,9 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 class PdfExtractor:
+    def __init__(self, ocr: Tesseract | None = None) -> None:
+        self.ocr = ocr or Tesseract()
+
     def extract(self, stream: BinaryIO, detection: Detection) -> Extraction:
         result = Extraction(mime=detection.mime, kind=detection.kind)
         reader, encrypted = _open_pypdf(stream, result)
@@ -54,10 +62,12 @@ class PdfExtractor:
             result.warnings.append(f"damaged: the PDF cannot be read ({exc}); the file is kept but needs checking")
             return result
         try:
-            _read_text(document, result)
+            layers = _read_text(document, result, self.ocr)
             result.thumbnail = _render_first_page(document, result.warnings)
         finally:
             document.close()
+        if layers:
+            _keep_searchable_copy(stream, layers, result)
         if "identifiers" not in result.metadata and (doi := DOI.search(result.text[:5000])):
             result.metadata["identifiers"] = [{"scheme": "doi", "value": doi.group(1)}]
         return result
@@ -205,9 +215,11 @@ def page_texts(document: pdfium.PdfDocument) -> list[str]:
     return pages
 
 
-def _read_text(document: pdfium.PdfDocument, result: Extraction) -> None:
+def _read_text(document: pdfium.PdfDocument, result: Extraction, engine: Tesseract) -> dict[int, bytes]:
+    """Fill the text and page offsets, OCR'ing the pages that need it; returns their text layers by page index."""
     pages = page_texts(document)
     result.page_count = len(pages)
+    layers = _ocr(document, pages, result, engine)
     if not any(pages):
         pages = []
     offset, starts = 0, []
@@ -216,9 +228,82 @@ def _read_text(document: pdfium.PdfDocument, result: Extraction) -> None:
         offset += len(text) + len(PAGE_SEPARATOR)
     result.text = PAGE_SEPARATOR.join(pages)
     result.page_starts = starts
-    if result.page_count and len(result.text.strip()) < NO_TEXT_CHARS_PER_PAGE * result.page_count:
-        result.details["needs_ocr"] = True  # the hook for OCR: a later job can look for this flag
-        result.warnings.append("no text layer: the PDF holds page images only (scanned?); its text needs OCR")
+    if (
+        not layers
+        and "needs_ocr" not in result.details
+        and result.page_count
+        and len(result.text.strip()) < NO_TEXT_CHARS_PER_PAGE * result.page_count
+    ):
+        result.details["needs_ocr"] = True  # no image to read either: pages drawn as shapes, or empty
+        result.warnings.append("no text layer: the PDF has next to no text, and no page image to OCR")
+    return layers
+
+
+def _ocr(document: pdfium.PdfDocument, pages: list[str], result: Extraction, engine: Tesseract) -> dict[int, bytes]:
+    """Replace the text of each page without a usable text layer by what Tesseract reads on it.
+
+    Pages left unread (no tesseract, the time limit, a failure) are listed in
+    `details["ocr_pending"]` with `needs_ocr` set, and a warning says why.
+    """
+    wanted: list[int] = []
+    for index, text in enumerate(pages):
+        page = document[index]
+        try:
+            if unusable_text(text, draws_image(page)):
+                wanted.append(index)
+        finally:
+            page.close()
+    if not wanted:
+        return {}
+    language = detect_language("\n".join(t for i, t in enumerate(pages) if i not in wanted))
+    layers: dict[int, bytes] = {}
+    resolutions: set[int] = set()
+    try:
+        languages = engine.languages_for(language)
+    except OcrUnavailable as exc:
+        _ocr_pending(result, wanted, f"{exc}; {_pages(len(wanted))} without a usable text layer were not read")
+        return layers
+    for n, index in enumerate(wanted):
+        page = document[index]
+        try:
+            read = engine.read_page(page, languages)
+        except (OcrFailed, OcrUnavailable) as exc:
+            left = wanted[n:]
+            _ocr_pending(result, left, f"OCR stopped at page {index + 1}: {exc}; {_pages(len(left))} not read")
+            break
+        finally:
+            page.close()
+        pages[index] = clean_text(read.text)
+        layers[index] = read.layer
+        resolutions.add(read.dpi)
+    if layers:
+        result.details["ocr"] = {
+            "pages": [i + 1 for i in layers],
+            "languages": languages,
+            "engine": engine.version(),
+            "dpi": sorted(resolutions),
+        }
+    return layers
+
+
+def _ocr_pending(result: Extraction, indexes: list[int], warning: str) -> None:
+    result.details["needs_ocr"] = True  # the hook for a later run: these pages still need reading
+    result.details["ocr_pending"] = [i + 1 for i in indexes]
+    result.warnings.append(warning)
+
+
+def _pages(count: int) -> str:
+    return f"{count} page" if count == 1 else f"{count} pages"
+
+
+def _keep_searchable_copy(stream: BinaryIO, layers: dict[int, bytes], result: Extraction) -> None:
+    stream.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result.searchable_pdf = searchable_layers(stream.read(), layers)
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        result.warnings.append(f"no searchable copy: the OCR'd text cannot be laid over this PDF ({exc})")
 
 
 def _unswap_ligatures(textpage: pdfium.PdfTextPage, text: str) -> str:

@@ -47,6 +47,7 @@ class Extraction:
     # Per-file facts kept on the original's row: a course outline, media duration, image size, flags.
     details: dict[str, Any] = field(default_factory=dict)
     thumbnail: Preview | None = None
+    searchable_pdf: bytes | None = None  # a scanned PDF with its OCR'd text laid over the pages
     warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -63,6 +64,7 @@ class Extraction:
             "thumbnail": None
             if self.thumbnail is None
             else {"mime": self.thumbnail.mime, "bytes": len(self.thumbnail.data)},
+            "searchable_pdf": None if self.searchable_pdf is None else {"bytes": len(self.searchable_pdf)},
             "warnings": self.warnings,
         }
 

@@ -32,6 +32,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from repository.errors import MawridError, UnsupportedFormat
+from repository.ingest import ocr
 from repository.ingest.extract import extract_file
 from repository.ingest.jobs import readable_reason
 from repository.ingest.ports import Extraction
@@ -39,6 +40,7 @@ from repository.ingest.ports import Extraction
 CTX = multiprocessing.get_context("fork")
 PR_SET_PDEATHSIG = 1
 CPU_GRACE_SECONDS = 5
+OCR_SHARE = 0.85  # of the time limit: what OCR may use, leaving the rest to finish and answer
 MAX_FILES = 200  # then a fresh child: bounds what a slow leak in a C library can accumulate
 
 Request = tuple[str, str, list[tuple[str, str]]]  # path, name, captions as (name, path)
@@ -219,7 +221,8 @@ def _serve(conn: Connection, limits: Limits) -> None:
         except (EOFError, OSError):
             return  # the parent closed the pipe
         _allow_cpu(limits.seconds)
-        conn.send(_extract(request))
+        with ocr.time_budget(limits.seconds * OCR_SHARE):
+            conn.send(_extract(request))
 
 
 def _allow_cpu(seconds: float) -> None:

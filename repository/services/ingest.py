@@ -51,6 +51,7 @@ def apply_extraction(
     """
     text = store.put(io.BytesIO(extraction.text.encode("utf-8"))) if extraction.text else None
     thumbnail = store.put(io.BytesIO(extraction.thumbnail.data)) if extraction.thumbnail else None
+    searchable = store.put(io.BytesIO(extraction.searchable_pdf)) if extraction.searchable_pdf else None
     with uow:
         conn = uow.conn
         now = clock()
@@ -65,6 +66,7 @@ def apply_extraction(
         derived = [
             (FileRole.TEXT, text, f"{_stem(source.name)}.txt", "text/plain; charset=utf-8", _text_details(extraction)),
             (FileRole.THUMBNAIL, thumbnail, f"{_stem(source.name)}.thumbnail.jpg", "image/jpeg", {}),
+            (FileRole.SEARCHABLE, searchable, f"{_stem(source.name)}.ocr.pdf", "application/pdf", {}),
         ]
         for role, stored, name, mime, details in derived:
             _put_derivative(conn, item, source, role, stored, name, mime, details, extraction, now)

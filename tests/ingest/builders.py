@@ -4,11 +4,17 @@ captions, images, sound, and hostile archives and XML.
 PDFs are written by fpdf2 with the DejaVu Sans font (Debian's fonts-dejavu-core). Arabic is shaped by
 HarfBuzz, as word processors do; `visual_arabic_pdf` instead stores presentation-form characters in visual
 order, as older tools and reportlab recipes do — both must extract in logical order.
+
+Scans (`scanned_page`, `image_pdf`) are drawn by Pillow with the same font; Pillow's wheel shapes Arabic
+with libraqm (HarfBuzz and FriBiDi), so the picture shows joined letters right to left as print does. The
+noise — blur, specks, drop-outs and a slight skew — comes from a seeded generator, so a test sees the
+same page every run.
 """
 
 from __future__ import annotations
 
 import io
+import random
 import stat
 import struct
 import wave
@@ -20,7 +26,7 @@ from functools import cache
 from html import escape
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
@@ -129,6 +135,87 @@ def scanned_pdf(pages: int = 2) -> bytes:
     for _ in range(pages):
         doc.add_page()
         doc.image(io.BytesIO(picture.getvalue()), x=10, y=10, w=180)
+    return bytes(doc.output())
+
+
+# Scans for OCR: a few lines of print, as a journal page would hold.
+SCAN_ARABIC = [
+    "مكتبة الجامعة المفتوحة تخدم الطلاب في فلسطين",
+    "البحث العلمي ومصادر التعلم المفتوحة للجميع",
+    "تنشر الكلية مجلة علمية محكمة كل عام",
+    "يقرأ الباحثون المقالات في الأرشيف الرقمي",
+    "تضم المكتبة كتبا ورسائل جامعية ومقررات",
+    "التعليم عن بعد يصل إلى كل فرع من فروع الجامعة",
+]
+SCAN_ENGLISH = [
+    "Open educational resources for distance learning.",
+    "Libraries serve every branch of the university.",
+    "The faculty publishes a reviewed journal each year.",
+    "Researchers read scanned articles in the digital archive.",
+    "The collection holds books, theses and course packages.",
+    "Students search the full text in Arabic and English.",
+]
+SCAN_SIZE_INCHES = (8.27, 5.0)  # A4 wide, shorter: the few lines and less to read keep the tests quick
+
+
+def scanned_page(lines: Sequence[str], *, dpi: int = 300, noise: bool = True, seed: int = 14) -> Image.Image:
+    """A grey picture of `lines` in 14 pt print at `dpi`, Arabic right-aligned, as a scanner would give it."""
+    size = (round(SCAN_SIZE_INCHES[0] * dpi), round(SCAN_SIZE_INCHES[1] * dpi))
+    picture = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(picture)
+    font = ImageFont.truetype(str(FONT), round(14 * dpi / 72))
+    margin, y = round(0.8 * dpi), round(0.8 * dpi)
+    for line in lines:
+        if any("\u0600" <= ch <= "\u06ff" for ch in line):
+            draw.text((size[0] - margin, y), line, font=font, fill=0, anchor="ra", direction="rtl", language="ar")
+        else:
+            draw.text((margin, y), line, font=font, fill=0, anchor="la")
+        y += round(0.36 * dpi)
+    if not noise:
+        return picture
+    rng = random.Random(seed)
+    picture = picture.rotate(0.4, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    picture = picture.filter(ImageFilter.GaussianBlur(dpi / 400))
+    grain = Image.frombytes("L", size, rng.randbytes(size[0] * size[1]))
+    specks = grain.point(lambda v: 0 if v < 1 else 255)  # 0.4 % of the pixels: dark specks
+    dropouts = grain.point(lambda v: 255 if v > 254 else 0)  # and as many light ones
+    return ImageChops.lighter(ImageChops.darker(picture, specks), dropouts)
+
+
+def image_pdf(pictures: Sequence[Image.Image], dpi: int) -> bytes:
+    """An image-only PDF, one picture a page at `dpi` (Pillow writes it: no text layer at all)."""
+    out = io.BytesIO()
+    first, *rest = [p.convert("L") for p in pictures]
+    first.save(out, "PDF", resolution=dpi, save_all=True, append_images=rest)
+    return out.getvalue()
+
+
+def join_pdfs(*documents: bytes) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for data in documents:
+        writer.append(PdfReader(io.BytesIO(data)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def scan_with_garbled_layer(lines: Sequence[str], garbage: str, dpi: int = 300) -> bytes:
+    """A scanned page over which an earlier tool laid an invisible, wrong text layer."""
+    from fpdf import FPDF
+    from fpdf.enums import TextMode
+
+    picture = io.BytesIO()
+    scanned_page(lines, dpi=dpi).save(picture, "PNG")
+    doc = FPDF(unit="in", format=SCAN_SIZE_INCHES)
+    doc.add_font("dejavu", fname=str(FONT))
+    doc.set_font("dejavu", size=13)
+    doc.add_page()
+    doc.image(picture, x=0, y=0, w=SCAN_SIZE_INCHES[0], h=SCAN_SIZE_INCHES[1])
+    doc.text_mode = TextMode.INVISIBLE
+    doc.set_xy(0.8, 0.8)
+    doc.multi_cell(w=6.5, h=0.36, text=garbage)
     return bytes(doc.output())
 
 

@@ -79,6 +79,7 @@ FAST = WorkerConfig(
 
 CORPUS_TEST = "test_corpus.py::test_corpus_file["
 _corpus_outcomes: dict[str, bool] = {}
+OCR_CER: dict[str, float] = {}  # "ar 300 dpi" → character error rate, filled by test_ocr.py
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -88,6 +89,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if OCR_CER:
+        rates = ", ".join(f"{page} {rate:.1%}" for page, rate in sorted(OCR_CER.items()))
+        terminalreporter.write_line(f"OCR character error rate per scanned page: {rates}")
     if not _corpus_outcomes:
         return
     from tests.ingest.test_corpus import ENTRIES

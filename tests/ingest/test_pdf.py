@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from repository.ingest.pdf import split_authors
 from tests.ingest import builders
 from tests.ingest.conftest import extract, has_presentation_forms
@@ -55,11 +57,12 @@ def test_author_lists_split_but_inverted_names_stay_whole() -> None:
     assert split_authors("A. One; B. Two") == ["A. One", "B. Two"]
 
 
-def test_scanned_pdf_is_flagged_for_ocr() -> None:
+def test_scanned_pdf_is_flagged_for_ocr_when_tesseract_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")  # tests/ingest/test_ocr.py reads scans with Tesseract
     result = extract(builders.scanned_pdf(pages=2), "scan.pdf")
     assert result.page_count == 2 and result.text == ""
     assert result.details["needs_ocr"] is True
-    assert any(w.startswith("no text layer") for w in result.warnings)
+    assert any(w.startswith("OCR unavailable") for w in result.warnings)
 
 
 def test_encrypted_pdf_opens_with_the_empty_password_and_not_otherwise() -> None:
