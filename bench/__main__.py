@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-MODULES = ["objects", "ingest", "search", "oai"]
+MODULES = ["objects", "ingest", "ocr", "search", "oai"]
 REPORT = Path(__file__).parent / "report.md"
 
 

@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -60,12 +60,14 @@ _NUMBER = re.compile(r"^[\d\u0660-\u0669\u06f0-\u06f9]+(?:[.,:/\-][\d\u0660-\u06
 # --- which pages --------------------------------------------------------------------------------
 
 
-def unusable_text(text: str, draws_image: bool) -> str | None:
-    """Why a page's (cleaned) text layer cannot serve — "no text" or "garbled" — or None when it can."""
+def unusable_text(text: str, draws_image: Callable[[], bool]) -> str | None:
+    """Why a page's (cleaned) text layer cannot serve — "no text" or "garbled" — or None when it can.
+
+    `draws_image` is asked only about pages with next to no text (looking costs a walk of the page)."""
     if sum(1 for ch in text if not ch.isspace()) >= MIN_LETTERS and is_garbled(text):
         return "garbled"
     if len(_LETTER.findall(text)) < MIN_LETTERS:
-        return "no text" if draws_image else None
+        return "no text" if draws_image() else None
     return None
 
 

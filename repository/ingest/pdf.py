@@ -19,6 +19,7 @@ import logging
 import re
 import warnings
 from datetime import datetime
+from functools import partial
 from typing import Any, BinaryIO
 
 import pypdfium2 as pdfium
@@ -245,14 +246,7 @@ def _ocr(document: pdfium.PdfDocument, pages: list[str], result: Extraction, eng
     Pages left unread (no tesseract, the time limit, a failure) are listed in
     `details["ocr_pending"]` with `needs_ocr` set, and a warning says why.
     """
-    wanted: list[int] = []
-    for index, text in enumerate(pages):
-        page = document[index]
-        try:
-            if unusable_text(text, draws_image(page)):
-                wanted.append(index)
-        finally:
-            page.close()
+    wanted = [i for i, text in enumerate(pages) if unusable_text(text, partial(_draws_image, document, i))]
     if not wanted:
         return {}
     language = detect_language("\n".join(t for i, t in enumerate(pages) if i not in wanted))
@@ -284,6 +278,14 @@ def _ocr(document: pdfium.PdfDocument, pages: list[str], result: Extraction, eng
             "dpi": sorted(resolutions),
         }
     return layers
+
+
+def _draws_image(document: pdfium.PdfDocument, index: int) -> bool:
+    page = document[index]
+    try:
+        return draws_image(page)
+    finally:
+        page.close()
 
 
 def _ocr_pending(result: Extraction, indexes: list[int], warning: str) -> None:

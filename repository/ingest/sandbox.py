@@ -8,7 +8,9 @@ the wall-clock limit. The child only reads files and answers through a pipe:
 it never touches the database connections it inherits, and it dies with
 its parent (PR_SET_PDEATHSIG), so killing a worker never leaves extractions
 running. While it waits the parent calls a heartbeat, which is how a worker
-renews its job's lease and notices a stop.
+renews its job's lease and notices a stop. OCR inside an extraction gets
+`OCR_SHARE` of the time limit (`ocr.time_budget`), so a long scanned book
+comes back with the pages read so far instead of being killed with none.
 
 A `Sandbox` keeps its child for many files, since forking per file costs
 more than a small PDF's extraction; the child is replaced after a kill, a

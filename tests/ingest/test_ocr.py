@@ -89,11 +89,11 @@ def test_a_garbled_text_layer_is_read_again() -> None:
 def test_garbled_text_is_told_from_good_text() -> None:
     good = [*builders.SCAN_ARABIC, *builders.SCAN_ENGLISH, "Table 3: results 2019–2021 (n = 1,204), p. 14"]
     for text in good:
-        assert ocr.unusable_text(text * 2, draws_image=True) is None, text
-    assert ocr.unusable_text("ÇáÌÇãÚÉ ÇáãÝÊæÍÉ ÊÎÏã ÇáØáÇÈ Ýí ÝáÓØíä", draws_image=False) == "garbled"
-    assert ocr.unusable_text("\ue001\ue002\ue003 " * 10, draws_image=False) == "garbled"  # private-use glyphs
-    assert ocr.unusable_text("- 12 -", draws_image=True) == "no text"  # a scan with a page number
-    assert ocr.unusable_text("- 12 -", draws_image=False) is None  # a blank page: nothing to read
+        assert ocr.unusable_text(text * 2, draws_image=lambda: True) is None, text
+    assert ocr.unusable_text("ÇáÌÇãÚÉ ÇáãÝÊæÍÉ ÊÎÏã ÇáØáÇÈ Ýí ÝáÓØíä", draws_image=lambda: False) == "garbled"
+    assert ocr.unusable_text("\ue001\ue002\ue003 " * 10, draws_image=lambda: False) == "garbled"  # private use
+    assert ocr.unusable_text("- 12 -", draws_image=lambda: True) == "no text"  # a scan with a page number
+    assert ocr.unusable_text("- 12 -", draws_image=lambda: False) is None  # a blank page: nothing to read
 
 
 def test_without_tesseract_scanned_pages_are_flagged_with_a_warning(
