@@ -22,7 +22,7 @@ from indexer.tantivy_index import TantivyIndex
 from repository.db import records
 from repository.db.uow import reading
 from repository.domain import ANONYMOUS, FileRole
-from repository.ingest import ocr
+from repository.ingest import jobs, ocr
 from repository.ingest.sandbox import Limits, run_limited
 from repository.ingest.worker import ResourcesFactory, run_pending_jobs
 from tests.factories import make_item
@@ -150,3 +150,16 @@ def test_a_scan_longer_than_the_time_limit_comes_back_partly_read(tmp_path: Path
     assert read and pending and read + pending == list(range(1, 31))
     assert result.details["needs_ocr"] is True and builders.SCAN_ENGLISH[0] in result.text
     assert any(w.startswith(f"OCR stopped at page {pending[0]}") for w in result.warnings)
+
+
+@pytest.mark.parametrize("wiring", ["embedded"], indirect=True)  # the job path; test_ocr_text_… covers both
+def test_without_tesseract_the_job_warns_that_ocr_is_unavailable(
+    wiring: Wiring, collection: str, factory: ResourcesFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # the worker processes inherit it
+    make_item(wiring, collection, "Scan", files={"scan.pdf": builders.scanned_pdf(1)})
+    summary = run_pending_jobs(factory, wiring.engine, FAST, workers=1)
+    assert summary.done == 1
+    with reading(wiring.engine) as conn:
+        [view] = jobs.list_jobs(conn)
+    assert any(w.startswith("OCR unavailable: install tesseract-ocr") for w in view.warnings)
