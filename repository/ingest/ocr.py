@@ -43,13 +43,15 @@ MAX_PIXELS = 40_000_000  # a poster or map page is read at a lower resolution ra
 MIN_LETTERS = 20  # fewer letters than this on a page that draws an image: a scan
 MIN_TOKENS = 5  # too few words to judge a page garbled
 NON_WORD_SHARE = 0.5  # more tokens than this share that are no word of any script: garbled
-BAD_CHAR_SHARE = 0.1  # private-use, replacement and unassigned characters
+BAD_CHAR_SHARE = 0.1  # private-use and replacement characters
 LANGUAGES = {"ar": ("ara", "eng"), "en": ("eng", "ara")}  # the other pages' language first: a scan may differ
 DEFAULT_LANGUAGES = ("ara", "eng")
 UNAVAILABLE = "OCR unavailable: install tesseract-ocr (with tesseract-ocr-ara and tesseract-ocr-eng)"
 PR_SET_PDEATHSIG = 1
 
 _LETTER = re.compile(r"[^\W\d_]")
+_SPACE = re.compile(r"\s")
+_BAD_CHAR = re.compile("[\ue000-\uf8ff\ufffd\U000f0000-\U0010ffff]")  # private use, replacement
 _EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
 # A word: letters (and marks) of one script, Arabic or Latin, or a number.
 _ARABIC_WORD = re.compile(r"^[\u0620-\u065f\u0670-\u06d3\u06fa-\u06ff]+$")
@@ -64,7 +66,7 @@ def unusable_text(text: str, draws_image: Callable[[], bool]) -> str | None:
     """Why a page's (cleaned) text layer cannot serve — "no text" or "garbled" — or None when it can.
 
     `draws_image` is asked only about pages with next to no text (looking costs a walk of the page)."""
-    if sum(1 for ch in text if not ch.isspace()) >= MIN_LETTERS and is_garbled(text):
+    if len(text) - len(_SPACE.findall(text)) >= MIN_LETTERS and is_garbled(text):
         return "garbled"
     if len(_LETTER.findall(text)) < MIN_LETTERS:
         return "no text" if draws_image() else None
@@ -73,25 +75,32 @@ def unusable_text(text: str, draws_image: Callable[[], bool]) -> str | None:
 
 def is_garbled(text: str) -> bool:
     """Text a reader could not use: many private-use or replacement characters, or mostly non-words."""
-    visible = [ch for ch in text if not ch.isspace()]
+    visible = len(text) - len(_SPACE.findall(text))
     if not visible:
         return False
-    bad = sum(1 for ch in visible if unicodedata.category(ch) in ("Co", "Cn") or ch == "\ufffd")
-    if bad / len(visible) > BAD_CHAR_SHARE:
+    if len(_BAD_CHAR.findall(text)) / visible > BAD_CHAR_SHARE:
         return True
+    share = non_word_share(text)
+    return share is not None and share > NON_WORD_SHARE
+
+
+def non_word_share(text: str) -> float | None:
+    """The share of tokens that are no word of any script (None when there are too few to judge)."""
     tokens = [t for t in (_EDGE_PUNCTUATION.sub("", raw) for raw in text.split()) if t]
     if len(tokens) < MIN_TOKENS:
-        return False
-    words = sum(1 for t in tokens if _is_word(t))
-    return (len(tokens) - words) / len(tokens) > NON_WORD_SHARE
+        return None
+    return sum(1 for t in tokens if not _is_word(t)) / len(tokens)
 
 
 def _is_word(token: str) -> bool:
     if _ARABIC_WORD.match(token) or _NUMBER.match(token):
         return True
-    if not _LATIN_WORD.match(token):
+    if _LATIN_WORD.match(token):
+        return sum(1 for ch in token if ch.isascii()) * 2 >= len(token)  # "ÇáÌÇãÚÉ" is Arabic read as Latin-1
+    if not token.isalpha():
         return False
-    return sum(1 for ch in token if ch.isascii()) * 2 >= len(token)  # "ÇáÌÇãÚÉ" is Arabic read as Latin-1
+    scripts = {unicodedata.name(ch, "?").split(" ", 1)[0] for ch in token}  # GREEK, CYRILLIC, HEBREW, CJK, …
+    return len(scripts) == 1 and not scripts & {"LATIN", "ARABIC", "?"}  # those two are judged above
 
 
 def draws_image(page: pdfium.PdfPage) -> bool:

@@ -29,7 +29,15 @@ from pypdf.errors import PyPdfError
 from repository.errors import UnsupportedFormat
 from repository.ingest.images import THUMBNAIL_BOX, preview_of
 from repository.ingest.language import clean_text, detect_language, is_arabic_letter
-from repository.ingest.ocr import OcrFailed, OcrUnavailable, Tesseract, draws_image, searchable_layers, unusable_text
+from repository.ingest.ocr import (
+    OcrFailed,
+    OcrUnavailable,
+    Tesseract,
+    draws_image,
+    non_word_share,
+    searchable_layers,
+    unusable_text,
+)
 from repository.ingest.ports import Detection, Extraction, Preview, source_path
 from repository.ingest.safexml import child, descendants, local, parse_xml, text_of
 
@@ -267,7 +275,10 @@ def _ocr(document: pdfium.PdfDocument, pages: list[str], result: Extraction, eng
             break
         finally:
             page.close()
-        pages[index] = clean_text(read.text)
+        text = clean_text(read.text)
+        if _worse(text, pages[index]):
+            continue  # a layer judged garbled that OCR cannot better (formulas, a script Tesseract lacks)
+        pages[index] = text
         layers[index] = read.layer
         resolutions.add(read.dpi)
     if layers:
@@ -278,6 +289,14 @@ def _ocr(document: pdfium.PdfDocument, pages: list[str], result: Extraction, eng
             "dpi": sorted(resolutions),
         }
     return layers
+
+
+def _worse(recognised: str, layer: str) -> bool:
+    """Whether OCR read a page with a text layer no better than the layer (more non-words, or as many)."""
+    if not layer:
+        return False
+    before, after = non_word_share(layer), non_word_share(recognised)
+    return before is not None and (after is None or after >= before)
 
 
 def _draws_image(document: pdfium.PdfDocument, index: int) -> bool:
