@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import io
+import itertools
 import os
 import re
 import shutil
@@ -42,6 +43,7 @@ MIN_SCAN_DPI = 150  # a page image finer than this is read at its own resolution
 MAX_PIXELS = 40_000_000  # a poster or map page is read at a lower resolution rather than exhaust memory
 MIN_LETTERS = 20  # fewer letters than this on a page that draws an image: a scan
 MIN_TOKENS = 5  # too few words to judge a page garbled
+SAMPLE_TOKENS = 120  # enough to judge a page: garbling is rarely confined to a page's end (and this is cheap)
 NON_WORD_SHARE = 0.5  # more tokens than this share that are no word of any script: garbled
 BAD_CHAR_SHARE = 0.1  # private-use and replacement characters
 LANGUAGES = {"ar": ("ara", "eng"), "en": ("eng", "ara")}  # the other pages' language first: a scan may differ
@@ -50,7 +52,6 @@ UNAVAILABLE = "OCR unavailable: install tesseract-ocr (with tesseract-ocr-ara an
 PR_SET_PDEATHSIG = 1
 
 _LETTER = re.compile(r"[^\W\d_]")
-_SPACE = re.compile(r"\s")
 _BAD_CHAR = re.compile("[\ue000-\uf8ff\ufffd\U000f0000-\U0010ffff]")  # private use, replacement
 _EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
 # A word: letters (and marks) of one script, Arabic or Latin, or a number.
@@ -66,16 +67,16 @@ def unusable_text(text: str, draws_image: Callable[[], bool]) -> str | None:
     """Why a page's (cleaned) text layer cannot serve — "no text" or "garbled" — or None when it can.
 
     `draws_image` is asked only about pages with next to no text (looking costs a walk of the page)."""
-    if len(text) - len(_SPACE.findall(text)) >= MIN_LETTERS and is_garbled(text):
+    if _visible(text) >= MIN_LETTERS and is_garbled(text):
         return "garbled"
-    if len(_LETTER.findall(text)) < MIN_LETTERS:
+    if sum(1 for _ in itertools.islice(_LETTER.finditer(text), MIN_LETTERS)) < MIN_LETTERS:
         return "no text" if draws_image() else None
     return None
 
 
 def is_garbled(text: str) -> bool:
     """Text a reader could not use: many private-use or replacement characters, or mostly non-words."""
-    visible = len(text) - len(_SPACE.findall(text))
+    visible = _visible(text)
     if not visible:
         return False
     if len(_BAD_CHAR.findall(text)) / visible > BAD_CHAR_SHARE:
@@ -84,9 +85,13 @@ def is_garbled(text: str) -> bool:
     return share is not None and share > NON_WORD_SHARE
 
 
+def _visible(text: str) -> int:
+    return len(text) - sum(text.count(space) for space in " \n\t")  # clean_text leaves no other spaces
+
+
 def non_word_share(text: str) -> float | None:
     """The share of tokens that are no word of any script (None when there are too few to judge)."""
-    tokens = [t for t in (_EDGE_PUNCTUATION.sub("", raw) for raw in text.split()) if t]
+    tokens = [t for t in (_EDGE_PUNCTUATION.sub("", raw) for raw in text.split()[:SAMPLE_TOKENS]) if t]
     if len(tokens) < MIN_TOKENS:
         return None
     return sum(1 for t in tokens if not _is_word(t)) / len(tokens)
