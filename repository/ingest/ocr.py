@@ -11,7 +11,11 @@ time left before the job's limit (`time_budget`). Each page yields its text
 (Tesseract's text output is in logical order, also for Arabic) and a
 text-only PDF page, invisible glyphs placed over the words, which
 `searchable_layers` lays over the original pages: a searchable copy of the
-scan, kept as a derivative.
+scan, kept as a derivative. That layer stores Arabic in visual order, as it
+is drawn: PDFium and poppler read it back in logical order (test_ocr.py
+checks PDFium), pypdf reverses it. The index takes the text output, never
+the layer. Before reading, a 3-pixel median filter takes scanner specks,
+which Tesseract otherwise reads as dots and diacritics.
 """
 
 from __future__ import annotations
