@@ -23,7 +23,6 @@ from indexer.analysis import prefix_term
 from indexer.documents import IndexDocument, day_number
 from indexer.ports import FLAG_FACETS, Access, Facet, FacetValue, Hit, Page, Query, Snippet, Sort
 from indexer.syntax import Clause, Leaf, Parsed, Prefix, Words, YearRange, parse
-from repository.errors import InvalidInput
 
 ANALYZER = "mawrid_text"
 WEIGHTS = {"title": 4.0, "author": 2.5, "subject": 2.0, "abstract": 1.5, "other": 1.2, "parts.text": 1.0}
@@ -184,10 +183,10 @@ def search_body(query: Query, access: Access, flavour: Flavour = Flavour.ELASTIC
         body["query"]["bool"]["should"] = [snippet]
         body["highlight"] = _highlight("abstract", flavour)
     position = query.position()
-    if position is not None:
-        if not isinstance(position, list):
-            raise InvalidInput("the cursor is not one this search returned")
-        body["search_after"] = position
+    if isinstance(position, int):  # a numbered page (within the result window the port enforces)
+        body["from"] = position
+    elif position is not None:
+        body["search_after"] = position  # a following page: the last hit's sort values
     if query.facets:
         body["aggs"] = _aggs(query)
     return body

@@ -17,8 +17,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from indexer.ports import Access, Page, Query, SearchIndex, open_cursor, seal_cursor
+from indexer.ports import MAX_WINDOW, Access, Page, Query, SearchIndex, open_cursor, seal_cursor
 from repository.domain import Actor, utcnow
+from repository.errors import InvalidInput
 
 
 def search(
@@ -37,3 +38,14 @@ def search(
     access = Access(today=today or utcnow().date(), embargoed=actor.is_staff or embargoed_metadata_searchable)
     page = index.search(replace(query, cursor=open_cursor(query.cursor, cursor_key)), access)
     return replace(page, cursor=seal_cursor(page.cursor, cursor_key))
+
+
+def at_page(query: Query, number: int, *, cursor_key: str) -> Query:
+    """`query` opened at its page `number` (1 is the first), for page links; raises InvalidInput past
+    the result window, like a cursor that deep would be."""
+    if number < 1:
+        raise InvalidInput("pages are numbered from 1")
+    offset = (number - 1) * query.limit
+    if offset + query.limit > MAX_WINDOW:
+        raise InvalidInput(f"only the first {MAX_WINDOW} results can be paged through; narrow the search")
+    return replace(query, cursor=seal_cursor(query.next_cursor(offset), cursor_key) if offset else None)

@@ -182,7 +182,7 @@ def test_opensearch_bodies_name_the_highlight_limit_its_way() -> None:
     }
 
 
-def test_cursor_becomes_search_after() -> None:
+def test_a_following_page_is_search_after_and_a_numbered_page_is_from() -> None:
     query = Query(text="olive", limit=1, facets=())
     cursor = query.next_cursor([12.5, "abc"])
     assert search_body(Query(text="olive", limit=1, facets=(), cursor=cursor), ANONYMOUS_TODAY)["search_after"] == [
@@ -191,8 +191,8 @@ def test_cursor_becomes_search_after() -> None:
     ]
     with pytest.raises(InvalidInput):
         search_body(Query(text="other", limit=1, facets=(), cursor=cursor), ANONYMOUS_TODAY)
-    with pytest.raises(InvalidInput):
-        search_body(Query(text="olive", cursor=Query(text="olive").next_cursor(20)), ANONYMOUS_TODAY)
+    numbered = search_body(Query(text="olive", cursor=Query(text="olive").next_cursor(40)), ANONYMOUS_TODAY)
+    assert numbered["from"] == 40 and "search_after" not in numbered
 
 
 def test_response_becomes_a_page() -> None:

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from indexer.ports import MAX_CURSOR_CHARS, MAX_WINDOW, Query, Sort, seal_cursor
+from indexer.service import at_page
 from repository.domain import SYSTEM, FileRole
 from repository.errors import InvalidInput
 from repository.services.collections import create_collection
@@ -282,6 +283,26 @@ def test_a_cursor_beyond_the_result_window_is_refused_before_searching(
     raw = base64.urlsafe_b64encode(json.dumps({"p": offset, "f": query.fingerprint()}).encode()).decode()
     with pytest.raises(InvalidInput):
         find(sort=Sort.NEWEST, limit=20, cursor=seal_cursor(raw, wiring.settings.secret()))
+
+
+@pytest.mark.parametrize("sort", [Sort.NEWEST, Sort.TITLE, Sort.RELEVANCE])
+def test_a_numbered_page_holds_what_following_the_cursor_reaches(
+    find: Finder, wiring: Wiring, collection: str, sort: Sort
+) -> None:
+    for n in range(7):
+        make_item(wiring, collection, f"Water study {n}", date_issued=str(2010 + n))
+    key = wiring.settings.secret()
+    first = find("water", sort=sort, limit=3)
+    followed = find("water", sort=sort, limit=3, cursor=first.cursor)
+    third = at_page(Query(text="water", sort=sort, limit=3), 3, cursor_key=key)
+    numbered = find(
+        "water", sort=sort, limit=3, cursor=at_page(Query(text="water", sort=sort, limit=3), 2, cursor_key=key).cursor
+    )
+    assert [h.id for h in numbered.hits] == [h.id for h in followed.hits] and numbered.total == 7
+    assert len(find("water", sort=sort, limit=3, cursor=third.cursor).hits) == 1
+    assert at_page(Query(limit=3), 1, cursor_key=key).cursor is None
+    with pytest.raises(InvalidInput):
+        at_page(Query(limit=20), MAX_WINDOW // 20 + 1, cursor_key=key)
 
 
 def test_paging_stops_at_the_result_window() -> None:

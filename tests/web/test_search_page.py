@@ -53,3 +53,29 @@ def test_long_facets_fold_under_more_and_keep_the_chosen_value_in_view(
     chosen = facet_block(client.get("/search?subject=Topic 8", headers=ENGLISH).text, "Subject")
     shown, _ = chosen.split('<details class="facet-more">') if "facet-more" in chosen else (chosen, "")
     assert "Topic 8" in shown and 'class="selected"' in shown
+
+
+def test_results_have_numbered_pages_with_previous_and_next(
+    client: TestClient, wiring: Wiring, collection: str
+) -> None:
+    for n in range(45):
+        make_item(wiring, collection, f"Annual report {n:02d}", date_issued=str(1950 + n))
+    sync(wiring.engine, wiring.store, wiring.index)
+
+    first = client.get("/search?sort=title", headers=ENGLISH).text
+    nav = re.search(r'<ul class="pagination">(.*?)</ul>', first, re.S)
+    assert nav and 'aria-current="page">1<' in nav.group(1) and "Previous" not in nav.group(1)
+    assert 'href="/search?sort=title&amp;page=2" rel="next"' in nav.group(1) and "page=3" in nav.group(1)
+    assert "Results 1–20 of 45" in first and "Annual report 00" in first and "Annual report 20" not in first
+
+    second = client.get("/search?sort=title&page=2", headers=ENGLISH).text
+    assert 'start="21"' in second and "Results 21–40 of 45" in second
+    assert "Annual report 20" in second and "Annual report 19" not in second
+    assert 'href="/search?sort=title" rel="prev"' in second and "page=3" in second
+    assert 'href="/search?sort=title&amp;type=article"' in second  # a facet starts again at page 1
+
+    last = client.get("/search?sort=title&page=3", headers=ENGLISH).text
+    assert "Results 41–45 of 45" in last and 'rel="next"' not in last
+
+    for bad in ("0", "x", "501", "١"):
+        assert client.get(f"/search?page={bad}").status_code == 400, bad

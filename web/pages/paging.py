@@ -37,7 +37,8 @@ class Pager:
         return min(self.total, self.offset + self.per_page)
 
     def href(self, page: int) -> str:
-        params = [(k, v) for k, v in QueryParams(self.url.query).multi_items() if k != "page"]
+        # A search's continuation cursor belongs to one page: numbered links replace it.
+        params = [(k, v) for k, v in QueryParams(self.url.query).multi_items() if k not in ("page", "cursor", "start")]
         if page > 1:
             params.append(("page", str(page)))
         return self.url.path + (f"?{urlencode(params)}" if params else "")

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from starlette.datastructures import URL, QueryParams
 
 from indexer.ports import FACETS, FLAG_FACETS, MAX_WINDOW, YEAR, Page, Query, Sort
-from indexer.service import search
+from indexer.service import at_page, search
 from repository.db import records
 from repository.db.uow import reading
 from repository.errors import InvalidInput
@@ -25,6 +25,7 @@ from web import i18n
 from web.auth import current_actor, wiring_of
 from web.i18n import N_
 from web.pages.labels import BROWSE_FIELDS, TYPES, collection_label, language_name, license_label, license_name
+from web.pages.paging import Pager
 from web.params import parse_count
 from web.templating import render
 
@@ -93,7 +94,7 @@ def _href(
     params = [
         (k, v)
         for k, v in QueryParams(url.query).multi_items()
-        if k not in drop and k not in ("cursor", "start") and (k, v) != remove
+        if k not in drop and k not in ("cursor", "start", "page") and (k, v) != remove
     ]
     params += list(add)
     return "/search" + (f"?{urlencode(params)}" if params else "")
@@ -159,6 +160,11 @@ def run_search(request: Request, query: Query) -> Page:
 def search_page(request: Request) -> Response:
     query = query_from(request.url)
     lang: str = request.state.lang
+    number = parse_count(request.query_params.get("page", "") or "1")
+    if number is None:
+        raise InvalidInput("the page number must be a whole number")
+    if not query.cursor:  # a numbered page; a cursor (an older link, or the API's) continues as it says
+        query = at_page(query, number, cursor_key=wiring_of(request).settings.secret())
     page = run_search(request, query)
     with reading(wiring_of(request).engine) as conn:
         communities = {c.id: c for c in records.list_communities(conn)}
@@ -175,7 +181,11 @@ def search_page(request: Request) -> Response:
             and hit.snippet is not None
             and (found := lesson_for_hit(conn, hit.id, hit.snippet.file_id, hit.snippet.page))
         }
-    start = min(MAX_WINDOW, parse_count(request.query_params.get("start", "")) or 1)  # only numbers the rows
+    pager = Pager.of(request.url, number, min(page.total, MAX_WINDOW), PER_PAGE)
+    if query.cursor and "page" not in request.query_params:  # continuing a cursor: `start` numbers its rows
+        start = min(MAX_WINDOW, parse_count(request.query_params.get("start", "")) or 1)
+    else:
+        start = (number - 1) * PER_PAGE + 1
     chosen: list[dict[str, Any]] = [
         {"name": name, "label": facet_label(name, value, lang, names), "href": _href(request.url, remove=(name, value))}
         for name, values in query.filters.items()
@@ -192,13 +202,11 @@ def search_page(request: Request) -> Response:
         "chosen": chosen,
         "start": start,
         "end": start + len(page.hits) - 1,
-        "next_href": _href(request.url, add=(("cursor", page.cursor), ("start", str(start + len(page.hits)))))
-        if page.cursor
-        else None,
-        "first_href": _href(request.url) if query.cursor else None,
+        "pager": pager,
+        "max_window": MAX_WINDOW,
         "sort_options": SORT_OPTIONS,
         "hidden_params": [
-            (k, v) for k, v in request.query_params.multi_items() if k not in ("sort", "cursor", "start", "q")
+            (k, v) for k, v in request.query_params.multi_items() if k not in ("sort", "cursor", "start", "q", "page")
         ],
     }
     return render(request, "search.html", context, headers={"x-robots-tag": "noindex"})
