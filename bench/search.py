@@ -17,6 +17,13 @@ Baselines measured in the same run:
   (the hits alone), and the same plus the exact count and the same facet
   aggregations (the same work as ours: the baseline the ratios use).
 
+OpenSearch: when Java 17 and Maven are here, the node the tests use
+(`tests.opensearch_node`) starts in the work directory, the same items go
+into an `OpenSearchIndex` through its writer (the sync's path, in bulk
+blocks), and `GET /api/search` on an app wired to it (`opensearch_url` in the
+settings, as a deployment sets it) runs the same query mix, in alternation
+with the tantivy layers; the node stops at the end.
+
 Our layers are measured twice: as served, where a search asked again on the
 same index generation is answered from what `TantivyIndex` remembered (the
 warm-up run fills it, so these rows are repeated searches); and with those
@@ -40,10 +47,12 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import httpx
 import snowballstemmer
@@ -62,6 +71,7 @@ from repository.services.deposit import deposit_item
 from repository.services.files import add_file
 from repository.services.workflow import publish_item
 from repository.settings import Settings
+from tests.opensearch_node import NodeUnavailable, opensearch_node
 from tests.server import served
 from web.api.search import router
 from web.wiring import Wiring, wire
@@ -69,6 +79,8 @@ from web.wiring import Wiring, wire
 WORDS_PER_ITEM = 2000
 PAGES = 8
 BATCH = 1000
+OS_BATCH = 200  # items per bulk request to OpenSearch: about 3 MB, well within the client's 30 s timeout
+OS_INDEX = "mawrid-bench"
 CORPUS_VERSION = 1  # bump when Corpus changes what it generates, so a kept index is not reused
 LAYERS = {
     "hits": "raw tantivy: top 10 + stored docs",
@@ -78,6 +90,7 @@ LAYERS = {
     "api_cold": "`GET /api/search`, caches off",
     "api": "`GET /api/search` (uvicorn + httpx, loopback)",
 }
+OS_LAYER = ("opensearch", "`GET /api/search` on `OpenSearchIndex` (one local node)")
 ARABIC = (  # noqa: SIM905 - word lists read better as text
     "مكتبة المكتبة والمكتبة مكتبات جامعة الجامعة جامعات تعليم التعليم والتعليم المفتوح القدس فلسطين "
     "دراسة الدراسة دراسات بحث البحث والبحث الطالب الطلاب المعلم المعلمين الإدارة إدارة اقتصاد الاقتصادية "
@@ -206,14 +219,16 @@ def run(quick: bool = False, items: int | None = None, cache_dir: Path | None = 
         cold = wire(Settings(data_dir=data, _env_file=None))  # type: ignore[call-arg]
         cold.index = TantivyIndex(data / "index", cache_entries=0)  # type: ignore[misc]
         mix = _query_mix(corpus)
-        latencies = _latencies(wiring, cold, mix, runs)
+        with ExitStack() as stack:  # the OpenSearch node, stopped once the queries are timed
+            opensearch = _opensearch(stack, work / "opensearch", items)
+            latencies, totals = _latencies(wiring, cold, mix, runs, opensearch.wiring)
         segments = index._current().searcher.num_segments
         sync_rate, sync_base = _sync_sample(work / "sample", 60 if quick else 300)
         size = sum(f.stat().st_size for f in (data / "index").rglob("*") if f.is_file())
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return _report(
-        items, baseline_items, built, raw_rate, latencies, mix, sync_rate, sync_base, size, segments, _opensearch()
+        items, baseline_items, built, raw_rate, latencies, totals, mix, sync_rate, sync_base, size, segments, opensearch
     )
 
 
@@ -226,15 +241,39 @@ def _built(corpus: Corpus, data: Path, items: int) -> Path:
     return data
 
 
-def _opensearch() -> str:
-    """The OpenSearch API row's fate: measured once `OpenSearchIndex` is on main and a node can start here."""
+@dataclass
+class Cluster:
+    """The OpenSearch node of this run: the wiring of an app on it and how fast it was loaded; or why not."""
+
+    wiring: Wiring | None = None
+    rate: float = 0.0
+    seconds: float = 0.0
+    skipped: str = ""
+
+
+def _opensearch(stack: ExitStack, workdir: Path, items: int) -> Cluster:
+    """A node started (stopped when `stack` closes) and loaded with the same `items` items, through
+    `OpenSearchIndex.writer()` in bulk blocks; skipped, saying why, when this machine cannot build a node."""
+    workdir.mkdir(parents=True)
     try:
-        import indexer.opensearch_index  # noqa: F401  # the adapter, when it lands
-    except ImportError:
-        return "skipped: `OpenSearchIndex` is not on this branch yet"
-    if shutil.which("java") is None:
-        return "skipped: no Java on this machine, so no OpenSearch node"
-    return "skipped: loading the corpus into a node is not written yet"
+        url = stack.enter_context(opensearch_node(workdir))
+    except NodeUnavailable as exc:
+        return Cluster(skipped=f"skipped: {exc}")
+    settings = Settings(  # type: ignore[call-arg]
+        data_dir=workdir / "data", opensearch_url=url, opensearch_index=OS_INDEX, _env_file=None
+    )
+    wiring = wire(settings)
+    index = wiring.index
+    stack.callback(index.close)
+    index.save_state({**index.load_state(), "generation": 1})
+    corpus = Corpus()  # the same seed, so the same items as the tantivy index
+    started = time.perf_counter()
+    for first in range(0, items, OS_BATCH):
+        with index.writer() as writer:
+            writer.upsert([corpus.document(n) for n in range(first, min(items, first + OS_BATCH))])
+    seconds = time.perf_counter() - started
+    assert index.count() == items, f"OpenSearch holds {index.count()} of the {items} items"
+    return Cluster(wiring, items / seconds, seconds)
 
 
 # --- indexing ---------------------------------------------------------------------------------
@@ -343,19 +382,28 @@ def _raw_query(index: TantivyIndex, text: str, facets: bool = True) -> Callable[
 
 
 def _latencies(
-    wiring: Wiring, cold: Wiring, mix: list[tuple[str, str]], runs: int
-) -> dict[str, dict[str, list[float]]]:
-    """Milliseconds per query kind and layer, the layers measured in alternation."""
+    wiring: Wiring, cold: Wiring, mix: list[tuple[str, str]], runs: int, opensearch: Wiring | None = None
+) -> tuple[dict[str, dict[str, list[float]]], dict[str, dict[str, int]]]:
+    """Milliseconds per query kind and layer, the layers measured in alternation (OpenSearch's too, when its
+    wiring is given); and the API's totals per query kind, tantivy's and OpenSearch's."""
     today = date.today()
     index, cold_index = wiring.index, cold.index
     assert isinstance(index, TantivyIndex)
-    times: dict[str, dict[str, list[float]]] = {kind: {layer: [] for layer in LAYERS} for kind, _ in mix}
+    names = [*LAYERS, OS_LAYER[0]] if opensearch is not None else list(LAYERS)
+    times: dict[str, dict[str, list[float]]] = {kind: {layer: [] for layer in names} for kind, _ in mix}
+    totals: dict[str, dict[str, int]] = {kind: {} for kind, _ in mix}
     with (
+        ExitStack() as stack,
         _served(wiring) as base,
         _served(cold) as cold_base,
         httpx.Client(base_url=base, timeout=60) as http,
         httpx.Client(base_url=cold_base, timeout=60) as cold_http,
     ):
+        if opensearch is not None:
+            os_base = stack.enter_context(_served(opensearch))
+            os_http = stack.enter_context(httpx.Client(base_url=os_base, timeout=60))
+            for kind, text in mix:
+                totals[kind]["opensearch"] = _api_search(os_http, text)["total"]
         layers: list[tuple[str, str, Callable[[], object]]] = []
         for kind, text in mix:
             query = Query(text=text, limit=10, facets=FACETS, highlight=True)
@@ -371,6 +419,9 @@ def _latencies(
                 (kind, "api_cold", partial(_api_search, cold_http, text)),
                 (kind, "api", partial(_api_search, http, text)),
             ]
+            totals[kind]["tantivy"] = _api_search(http, text)["total"]
+            if opensearch is not None:
+                layers.append((kind, OS_LAYER[0], partial(_api_search, os_http, text)))
         for _, _, fn in layers:  # warm the OS cache and the term dictionary (and fill the search caches)
             fn()
         for _ in range(runs):
@@ -378,11 +429,12 @@ def _latencies(
                 started = time.perf_counter()
                 fn()
                 times[kind][layer].append((time.perf_counter() - started) * 1000)
-    return times
+    return times, totals
 
 
-def _api_search(http: httpx.Client, text: str) -> object:
-    return http.get("/api/search", params={"q": text, "limit": 10}).raise_for_status().json()
+def _api_search(http: httpx.Client, text: str) -> dict[str, Any]:
+    page: dict[str, Any] = http.get("/api/search", params={"q": text, "limit": 10}).raise_for_status().json()
+    return page
 
 
 @contextmanager
@@ -420,14 +472,16 @@ def _report(
     built: dict[str, float],
     raw_rate: float,
     latencies: dict[str, dict[str, list[float]]],
+    totals: dict[str, dict[str, int]],
     mix: list[tuple[str, str]],
     sync_rate: float,
     deposit_rate: float,
     size: int,
     segments: int,
-    opensearch: str,
+    opensearch: Cluster,
 ) -> str:
-    every = {layer: [t for kind in latencies.values() for t in kind[layer]] for layer in LAYERS}
+    labels = {**LAYERS, OS_LAYER[0]: OS_LAYER[1]} if opensearch.wiring is not None else dict(LAYERS)
+    every = {layer: [t for kind in latencies.values() for t in kind[layer]] for layer in labels}
     p50 = {layer: _p(v, 50) for layer, v in every.items()}
     p95 = {layer: _p(v, 95) for layer, v in every.items()}
     light, light_collisions = _conflation(analysis.analyse_word)
@@ -450,6 +504,13 @@ def _report(
         f"{ours_rate / raw_rate:.2f} |",
         f"| `sync()` from SQLite + local objects (sample; deposits ran at {deposit_rate:,.0f} items/s) | "
         f"{sync_rate:,.0f} | {sync_rate / raw_rate:.2f} |",
+    ]
+    if opensearch.wiring is not None:
+        lines.append(
+            f"| `OpenSearchIndex.writer()`: bulk blocks of {OS_BATCH} to one local node, all {items:,} items "
+            f"({opensearch.seconds:.0f} s) | {opensearch.rate:,.0f} | {opensearch.rate / raw_rate:.2f} |"
+        )
+    lines += [
         "",
         "Query mix: "
         + "; ".join(f"{kind} `{text}`" for kind, text in mix)
@@ -460,20 +521,36 @@ def _report(
         "| queries (ms) | p50 | p95 | p50 vs raw | p95 vs raw |",
         "| --- | ---: | ---: | ---: | ---: |",
     ]
-    for layer, label in LAYERS.items():
+    for layer, label in labels.items():
         lines.append(
             f"| {label} | {p50[layer]:.1f} | {p95[layer]:.1f} | {p50[layer] / p50['raw']:.2f} | "
             f"{p95[layer] / p95['raw']:.2f} |"
         )
-    lines.append(f"| OpenSearch API | – | – | – | – ({opensearch}) |")
+    if opensearch.wiring is None:
+        lines.append(f"| {OS_LAYER[1]} | – | – | – | – ({opensearch.skipped}) |")
+    else:
+        differ = [kind for kind, row in totals.items() if row["opensearch"] != row["tantivy"]]
+        lines += [
+            "",
+            "OpenSearch runs the same query mix with the same 10 hits, exact total, facets and highlights, through "
+            "the same app and API, on one node in a 512 MB JVM on this machine; nothing in Mawrid caches its "
+            "answers, so compare it with the “caches off” rows. Totals "
+            + (
+                "agree with tantivy's on every query."
+                if not differ
+                else "differ from tantivy's on "
+                + "; ".join(f"{k} ({totals[k]['tantivy']:,} vs {totals[k]['opensearch']:,})" for k in differ)
+                + "."
+            ),
+        ]
     lines += [
         "",
-        "| p50 by query (ms) | " + " | ".join(LAYERS) + " |",
-        "| --- |" + " ---: |" * len(LAYERS),
+        "| p50 by query (ms) | " + " | ".join(labels) + " |",
+        "| --- |" + " ---: |" * len(labels),
     ]
     for kind, _ in mix:
         row = latencies[kind]
-        lines.append(f"| {kind} | " + " | ".join(f"{_p(row[layer], 50):.1f}" for layer in LAYERS) + " |")
+        lines.append(f"| {kind} | " + " | ".join(f"{_p(row[layer], 50):.1f}" for layer in labels) + " |")
     lines += [
         "",
         f"Goals: API p95 ≤ 30 ms — {'met' if p95['api'] <= 30 else 'missed'} ({p95['api']:.1f} ms; "
