@@ -96,8 +96,8 @@ def test_lessons_have_previous_next_contents_and_the_right_viewers(
     assert '<video controls preload="metadata"' in third
     assert re.search(r'<track kind="captions" src="/items/[^"]+intro\.ar\.vtt" srclang="ar" label="Arabic"', third)
     assert f'href="/courses/{item.id}/lessons/2" rel="prev"' in third and 'rel="next"' not in third
-    for missing in (0, 4):
-        assert client.get(f"/courses/{item.id}/lessons/{missing}").status_code == 404
+    assert client.get(f"/courses/{item.id}/lessons/4").status_code == 404  # past the last lesson
+    assert client.get(f"/courses/{item.id}/lessons/0").status_code == 422  # lessons are numbered from 1
     for path in (f"/courses/{item.id}", f"/courses/{item.id}/lessons/1"):
         tags = re.findall(r"<script[^>]*>", client.get(path).text)
         assert all("src=" in tag or 'type="application/ld+json"' in tag for tag in tags), tags  # CSP: no inline

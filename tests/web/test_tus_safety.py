@@ -23,7 +23,7 @@ from tusclient import client as tus
 from repository.db import tables as t
 from repository.db.uow import reading
 from tests.factories import make_item
-from web.api.tus import expire_uploads
+from web.api.tus import LOCK_WAIT_SECONDS, expire_uploads
 from web.wiring import Wiring
 
 TUS = {"tus-resumable": "1.0.0"}
@@ -103,10 +103,15 @@ def test_a_patch_is_refused_while_another_process_holds_the_upload(
     )  # fmt: skip
     try:
         assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+        started = time.monotonic()
         refused = httpx.patch(
-            url, content=b"0123456789", headers=bearer(token) | TUS | {"upload-offset": "0", "content-type": BYTES}
+            url,
+            content=b"0123456789",
+            headers=bearer(token) | TUS | {"upload-offset": "0", "content-type": BYTES},
+            timeout=30,
         )
         assert refused.status_code == 423
+        assert time.monotonic() - started >= LOCK_WAIT_SECONDS  # it waited for the holder before refusing
         assert httpx.head(url, headers=bearer(token) | TUS).headers["upload-offset"] == "0"
         # Expiry leaves an upload alone while someone holds it, even when it is long past its time.
         assert expire_uploads(wiring.settings.data_dir, time.time() + 48 * 3600, 0) == []

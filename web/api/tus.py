@@ -11,7 +11,8 @@ processes of one machine share them.
 A PATCH holds an exclusive lock on the upload's `.part` file from before it
 reads the offset until its bytes are written (and, for the last ones, the
 file is recorded), so two PATCHes at one offset cannot both append: the
-second is refused with 423 Locked, or 409 once the offset has moved. The
+second waits a few seconds for the lock, then is refused with 423 Locked, or
+409 once the offset has moved. The
 lock is the kernel's (`flock`), shared by every process of the machine and
 dropped if the process dies. An upload nobody has touched for
 `MAWRID_TUS_EXPIRY_HOURS` expires (tus expiration extension: Upload-Expires)
@@ -61,6 +62,9 @@ class UploadLocked(Conflict):
     """Another request is writing this upload (tusd answers the same way)."""
 
     http_status, slug = 423, "upload-locked"
+
+
+LOCK_WAIT_SECONDS = 5.0  # how long a PATCH waits for the one before it to let go of the upload
 
 
 def uploads_dir(data_dir: Path) -> Path:
@@ -214,10 +218,16 @@ def offset(request: Request, upload_id: str) -> Response:
     return Response(status_code=200, headers=headers)
 
 
-def _lock(request: Request, upload_id: str) -> int:
-    """An open, locked descriptor of the upload's partial file; raises UploadLocked or Conflict."""
+def _lock(request: Request, upload_id: str, wait: float = 0) -> int:
+    """An open, locked descriptor of the upload's partial file, waiting up to `wait` seconds for a request
+    still holding it (a dropped connection is noticed a moment after its bytes are kept); raises
+    UploadLocked or Conflict."""
     part = _part_path(request, upload_id)
+    deadline = time.monotonic() + wait
     fd = temp.try_hold(part, writable=True)
+    while fd is None and part.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+        fd = temp.try_hold(part, writable=True)
     if fd is None:
         if not part.exists():
             raise Conflict("this upload is already complete")
@@ -259,7 +269,7 @@ async def append(request: Request, upload_id: str) -> Response:
     info = await run_in_threadpool(_load, request, upload_id)
     if info.get("file_id"):
         raise Conflict("this upload is already complete")
-    fd = await run_in_threadpool(_lock, request, upload_id)
+    fd = await run_in_threadpool(_lock, request, upload_id, LOCK_WAIT_SECONDS)
     try:
         # Under the lock: the offset and the record cannot change under this request.
         info = await run_in_threadpool(_load, request, upload_id)
