@@ -126,7 +126,9 @@ def _ensure_imported_collection(w: Wiring) -> str:
 
 @app.command("import")
 def import_(
-    source: Annotated[Path, typer.Argument(help="A folder, a CSV sheet, or a folder of exported bags.")],
+    source: Annotated[
+        Path | None, typer.Argument(help="A folder, a CSV sheet, or a folder of exported bags.", show_default=False)
+    ] = None,
     collection: Annotated[str | None, typer.Option(help="Collection for the new items (default: Imported).")] = None,
     draft: Annotated[bool, typer.Option("--draft", help="Leave the items as drafts instead of publishing.")] = False,
     no_wait: Annotated[
@@ -141,6 +143,8 @@ def import_(
     if template:
         out.out(batch.sheet_template(), end="")
         return
+    if source is None:
+        raise typer.BadParameter("give a folder or sheet to import, or --template for a blank sheet", param_hint="PATH")
     w = wiring()
     if source.is_dir() and (source / "structure.json").is_file():
         _restore_bags(w, source)

@@ -182,3 +182,11 @@ def test_unknown_item_export_is_not_found(env: dict[str, str], tmp_path: Path) -
     mawrid(env, "init")
     proc = mawrid(env, "export", "--item", "nope", "--output", str(tmp_path / "x"), check=False)
     assert proc.returncode == 3 and "no item nope" in proc.stderr
+
+
+def test_import_template_needs_no_path_and_import_without_either_is_a_usage_error(env: dict[str, str]) -> None:
+    proc = mawrid(env, "import", "--template")
+    rows = list(csv.reader(proc.stdout.splitlines()))
+    assert rows[0][:3] == ["id", "collection", "files"] and len(rows) == 2
+    bare = mawrid(env, "import", check=False)
+    assert bare.returncode == 2 and "--template" in bare.stderr
