@@ -152,8 +152,11 @@ def import_(
     if not source.exists():
         raise NotFound(f"{source} does not exist")
     # The operator's own sheet may name any local path: the import is not confined to the sheet's folder.
+    problems: list[str] = []  # the sheet's row problems, listed with the later checks' by import_entries
     entries = (
-        batch.read_sheet(source, confined=False) if source.is_file() else batch.read_folder(source, confined=False)
+        batch.read_sheet(source, confined=False, problems=problems)
+        if source.is_file()
+        else batch.read_folder(source, confined=False, problems=problems)
     )
     target = collection or _ensure_imported_collection(w)
     result = with_progress(
@@ -161,7 +164,7 @@ def import_(
         len(entries),
         lambda advance: batch.import_entries(
             w.uow(), w.store, SYSTEM, entries, target, publish=not draft,
-            max_bytes=w.settings.max_upload_bytes, progress=advance,
+            max_bytes=w.settings.max_upload_bytes, progress=advance, problems=problems,
         ),
     )  # fmt: skip
     out.print(

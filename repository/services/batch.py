@@ -1,8 +1,10 @@
 """Batch import: a folder of files, or a CSV sheet of metadata with file paths.
 
 The whole batch is checked before anything is written — every row's
-metadata against the schema, every file's presence and name — so a sheet
-with one bad row is refused whole with a list of its problems. Re-running an
+metadata against the schema, every file's presence, size and name, every
+row's collection, every DOI, ISBN and handle against the other rows and the
+database — so a sheet with bad rows is refused whole with one list of all
+its problems. Re-running an
 import skips what is already there: an item with the sheet's `id`, or any
 item already holding a file with the same sha256.
 
@@ -25,12 +27,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection
+
 from repository.db import records
 from repository.db.uow import UnitOfWork, reading
 from repository.domain import Actor, FileRole, Metadata, Status, Visibility
-from repository.errors import InvalidInput, InvalidMetadata, MawridError
+from repository.errors import InvalidInput, InvalidMetadata, MawridError, NotFound
 from repository.filenames import check_filename
-from repository.metadata import validate_metadata
+from repository.metadata import identifiers_of, validate_metadata
 from repository.objects.ports import CHUNK, ObjectStore
 from repository.services.deposit import check_item_id
 from repository.services.files import NewFile, deposit_with_files
@@ -82,11 +86,13 @@ def sheet_template() -> str:
     return out.getvalue()
 
 
-def read_sheet(path: Path, *, confined: bool) -> list[Entry]:
+def read_sheet(path: Path, *, confined: bool, problems: list[str] | None = None) -> list[Entry]:
     """Entries from a CSV sheet; relative file paths are relative to the sheet's folder.
 
     `confined` keeps every file inside that folder (no absolute paths, no `..`,
-    no symlinks out); raises InvalidInput listing every problem.
+    no symlinks out). A row's problems are added to `problems` when it is given
+    (so `import_entries` can list them with the later checks' problems), else
+    raised at once as one InvalidInput listing every problem.
     """
     try:
         text = path.read_text("utf-8-sig")
@@ -96,15 +102,21 @@ def read_sheet(path: Path, *, confined: bool) -> list[Entry]:
     unknown = set(reader.fieldnames or []) - set(COLUMNS)
     if unknown:
         raise InvalidInput(f"{path.name}: unknown columns {', '.join(sorted(unknown))}; expected {', '.join(COLUMNS)}")
-    entries, problems = [], []
+    entries, found = [], []
     for n, row in enumerate(reader, start=2):
         try:
             entries.append(_entry_from_row(row, path.parent, f"{path.name} row {n}", confined))
         except MawridError as exc:
-            problems.append(exc.message)
-    if problems:
-        raise InvalidInput("the sheet has problems; nothing was imported:\n" + "\n".join(problems))
+            found.append(exc.message)
+    if problems is not None:
+        problems.extend(found)
+    elif found:
+        raise _refused(found)
     return entries
+
+
+def _refused(problems: list[str]) -> InvalidInput:
+    return InvalidInput("the batch has problems; nothing was imported:\n" + "\n".join(problems))
 
 
 def _split(value: str | None) -> list[str]:
@@ -178,11 +190,12 @@ def _lang_string(value: str, lang: str | None) -> dict[str, str]:
     return {"value": value, **({"lang": lang} if lang else {})}
 
 
-def read_folder(folder: Path, *, confined: bool) -> list[Entry]:
+def read_folder(folder: Path, *, confined: bool, problems: list[str] | None = None) -> list[Entry]:
     """A folder with metadata.csv is a sheet; otherwise one item per file and one per subfolder
-    (whose own metadata.csv, if any, gives its metadata in a single row). `confined` as for `read_sheet`."""
+    (whose own metadata.csv, if any, gives its metadata in a single row). `confined` and `problems`
+    as for `read_sheet`."""
     if (folder / SHEET_NAME).is_file():
-        return read_sheet(folder / SHEET_NAME, confined=confined)
+        return read_sheet(folder / SHEET_NAME, confined=confined, problems=problems)
     entries: list[Entry] = []
     for path in sorted(folder.iterdir()):
         if path.name in IGNORED or path.name.startswith("."):
@@ -191,7 +204,13 @@ def read_folder(folder: Path, *, confined: bool) -> list[Entry]:
             entries.append(_entry_for_files(path.name, [path]))
         elif path.is_dir():
             if (path / SHEET_NAME).is_file():
-                sheet = read_sheet(path / SHEET_NAME, confined=confined)
+                found: list[str] = []
+                sheet = read_sheet(path / SHEET_NAME, confined=confined, problems=found)
+                if found and problems is not None:
+                    problems.extend(found)
+                    continue
+                if found:
+                    raise _refused(found)
                 if len(sheet) != 1:
                     raise InvalidInput(f"{path / SHEET_NAME}: a subfolder's sheet must have exactly one row")
                 entry = sheet[0]
@@ -212,23 +231,68 @@ def _entry_for_files(label: str, files: list[Path]) -> Entry:
     return Entry(label, {"titles": [{"value": title}], "type": "other"}, files, provisional=["titles", "type"])
 
 
-def check_entries(entries: list[Entry]) -> None:
-    """Every file present, readable and well named; raises InvalidInput listing every problem."""
-    problems = []
-    for entry in entries:
-        if not entry.files:
-            problems.append(f"{entry.label}: no files")
-        for path in entry.files:
-            try:
-                check_filename(path.name)
-            except InvalidInput as exc:
-                problems.append(f"{entry.label}: {exc.message}")
-            if not path.is_file():
-                problems.append(f"{entry.label}: file not found: {path}")
-            elif path.stat().st_size == 0:
-                problems.append(f"{entry.label}: {path.name} is empty (0 bytes)")
-    if problems:
-        raise InvalidInput("the batch has problems; nothing was imported:\n" + "\n".join(problems))
+def check_entries(
+    uow: UnitOfWork, entries: list[Entry], collection_id: str, problems: list[str] | None = None
+) -> list[str | None]:
+    """Check the whole batch before anything is written; for each entry, why it is already there (or None).
+
+    Raises NotFound when the import's own collection does not exist, else one InvalidInput listing
+    `problems` (a sheet's row problems) and every problem found here: missing, empty or badly named
+    files, a row's unknown collection, a DOI, ISBN or handle repeated between rows or already held
+    by another item.
+    """
+    found = list(problems or [])
+    with reading(uow.engine) as conn:
+        records.load_collection(conn, collection_id)
+        known: dict[str, bool] = {collection_id: True}
+        claimed: dict[tuple[str, str], str] = {}  # identifier → the label of the first row claiming it
+        already: list[str | None] = []
+        for entry in entries:
+            files_ok = _check_files(entry, found)
+            wanted = entry.collection_id
+            if wanted and wanted not in known:
+                known[wanted] = _collection_exists(conn, wanted)
+            if wanted and not known[wanted]:
+                found.append(f"{entry.label}: no collection {wanted!r}")
+            why = _already_there(conn, entry) if files_ok else None
+            already.append(why)
+            if why:
+                continue
+            for scheme, value in identifiers_of(entry.metadata):
+                first = claimed.setdefault((scheme, value), entry.label)
+                holder = records.item_for_identifier(conn, scheme, value)
+                if holder is not None:
+                    found.append(f"{entry.label}: the {scheme.upper()} {value} already belongs to item {holder}")
+                elif first != entry.label:
+                    found.append(f"{entry.label}: the {scheme.upper()} {value} is also in {first}")
+    if found:
+        raise _refused(found)
+    return already
+
+
+def _collection_exists(conn: Connection, collection_id: str) -> bool:
+    try:
+        records.load_collection(conn, collection_id)
+    except NotFound:
+        return False
+    return True
+
+
+def _check_files(entry: Entry, problems: list[str]) -> bool:
+    """Every file of the entry present, non-empty and well named; True if so."""
+    before = len(problems)
+    if not entry.files:
+        problems.append(f"{entry.label}: no files")
+    for path in entry.files:
+        try:
+            check_filename(path.name)
+        except InvalidInput as exc:
+            problems.append(f"{entry.label}: {exc.message}")
+        if not path.is_file():
+            problems.append(f"{entry.label}: file not found: {path}")
+        elif path.stat().st_size == 0:
+            problems.append(f"{entry.label}: {path.name} is empty (0 bytes)")
+    return len(problems) == before
 
 
 def sha256_of(path: Path) -> str:
@@ -249,15 +313,16 @@ def import_entries(
     publish: bool = True,
     max_bytes: int | None = None,
     progress: Callable[[str], None] | None = None,
+    problems: list[str] | None = None,
 ) -> ImportResult:
-    """Deposit each entry with its files (queueing their ingest jobs), skipping what is already there."""
-    check_entries(entries)
-    with reading(uow.engine) as conn:
-        for wanted in {collection_id} | {e.collection_id for e in entries if e.collection_id}:
-            records.load_collection(conn, wanted)
+    """Deposit each entry with its files (queueing their ingest jobs), skipping what is already there.
+
+    Nothing is written unless the whole batch passes `check_entries` (which also lists `problems`,
+    those `read_sheet` collected).
+    """
+    already = check_entries(uow, entries, collection_id, problems)
     result = ImportResult()
-    for entry in entries:
-        why = _already_there(uow, entry)
+    for entry, why in zip(entries, already, strict=True):
         if why:
             result.skipped.append((entry.label, why))
         else:
@@ -297,12 +362,11 @@ def _role(path: Path, entry: Entry) -> FileRole:
     return FileRole.ORIGINAL
 
 
-def _already_there(uow: UnitOfWork, entry: Entry) -> str | None:
-    with reading(uow.engine) as conn:
-        if entry.item_id and records.item_exists(conn, entry.item_id):
-            return f"item {entry.item_id} already exists"
-        for path in entry.files:
-            holder = records.item_holding(conn, sha256_of(path))
-            if holder:
-                return f"{path.name} is already in item {holder}"
+def _already_there(conn: Connection, entry: Entry) -> str | None:
+    if entry.item_id and records.item_exists(conn, entry.item_id):
+        return f"item {entry.item_id} already exists"
+    for path in entry.files:
+        holder = records.item_holding(conn, sha256_of(path))
+        if holder:
+            return f"{path.name} is already in item {holder}"
     return None

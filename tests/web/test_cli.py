@@ -190,3 +190,31 @@ def test_import_template_needs_no_path_and_import_without_either_is_a_usage_erro
     assert rows[0][:3] == ["id", "collection", "files"] and len(rows) == 2
     bare = mawrid(env, "import", check=False)
     assert bare.returncode == 2 and "--template" in bare.stderr
+
+
+def test_import_sheet_lists_every_problem_of_every_stage_and_writes_nothing(
+    env: dict[str, str], sheet: Path, tmp_path: Path
+) -> None:
+    mawrid(env, "init")
+    mawrid(env, "import", str(sheet), "--no-wait")  # study-1 holds the DOI 10.5555/1
+    store = LocalObjectStore(Path(env["MAWRID_DATA_DIR"]) / "objects")
+    objects_before = sorted(store.keys())
+    folder = tmp_path / "second"
+    folder.mkdir()
+    for name in ("c.txt", "d.txt", "e.txt"):
+        (folder / name).write_text(f"{name} body", "utf-8")
+    with open(folder / "metadata.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "collection", "files", "title", "type", "doi", "date_issued"])
+        writer.writerow(["second-2", "", "c.txt", "Bad date", "report", "", "2024-13-45"])
+        writer.writerow(["second-3", "", "missing.txt", "Missing file", "report", "", "2024"])
+        writer.writerow(["second-4", "nowhere", "d.txt", "Unknown collection", "report", "", "2024"])
+        writer.writerow(["second-5", "", "e.txt", "Taken DOI", "article", "10.5555/1", "2024"])
+    proc = mawrid(env, "import", str(folder), check=False)
+    assert proc.returncode == 4, proc.stderr
+    assert "metadata.csv row 2" in proc.stderr and "date_issued" in proc.stderr
+    assert "metadata.csv row 3: file not found" in proc.stderr and "missing.txt" in proc.stderr
+    assert "metadata.csv row 4: no collection 'nowhere'" in proc.stderr
+    assert "metadata.csv row 5: the DOI 10.5555/1 already belongs to item study-1" in proc.stderr
+    assert item_count(env) == 2
+    assert sorted(store.keys()) == objects_before

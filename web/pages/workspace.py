@@ -297,7 +297,8 @@ async def run_import(request: Request) -> Response:
             with target.open("wb") as out:
                 while chunk := upload_file.file.read(1024 * 1024):
                     out.write(chunk)
-        entries = batch.read_sheet(folder / batch.SHEET_NAME, confined=True)
+        problems: list[str] = []
+        entries = batch.read_sheet(folder / batch.SHEET_NAME, confined=True, problems=problems)
         return batch.import_entries(
             wiring.uow(),
             wiring.store,
@@ -306,6 +307,7 @@ async def run_import(request: Request) -> Response:
             collection,
             publish=publish,
             max_bytes=wiring.settings.max_upload_bytes,
+            problems=problems,
         )
 
     with _import_folder(spool_dir(wiring.settings)) as folder:
