@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -30,6 +30,9 @@ from repository.services.collections import create_collection, create_community
 from repository.services.fixity import check_fixity
 from repository.settings import Settings
 from web.wiring import Wiring, wire
+
+if TYPE_CHECKING:
+    from repository.ingest.worker import RunSummary
 
 app = typer.Typer(help="Mawrid — the digital content repository.", no_args_is_help=True, add_completion=False)
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
@@ -130,16 +133,31 @@ def import_(
         Path | None, typer.Argument(help="A folder, a CSV sheet, or a folder of exported bags.", show_default=False)
     ] = None,
     collection: Annotated[str | None, typer.Option(help="Collection for the new items (default: Imported).")] = None,
-    draft: Annotated[bool, typer.Option("--draft", help="Leave the items as drafts instead of publishing.")] = False,
+    draft: Annotated[bool, typer.Option("--draft", help="Leave every new item as a draft.")] = False,
+    publish_anyway: Annotated[
+        bool,
+        typer.Option(
+            "--publish-anyway", help="Publish after ingest even the items whose files failed or carry warnings."
+        ),
+    ] = False,
     no_wait: Annotated[
-        bool, typer.Option("--no-wait", help="Queue the files and return; workers ingest them.")
+        bool,
+        typer.Option(
+            "--no-wait",
+            help="Queue the files and return; workers ingest them later. The items are published at once,"
+            " without their files being checked (add --draft to review them first).",
+        ),
     ] = False,
     workers: Annotated[
         int | None, typer.Option(help="Worker processes for the ingest (default: one per core).")
     ] = None,
     template: Annotated[bool, typer.Option("--template", help="Print a sheet template and exit.")] = False,
 ) -> None:
-    """Batch-load files with their metadata into the archive (see README: the import sheet)."""
+    """Batch-load files with their metadata into the archive (see README: the import sheet).
+
+    The files are ingested before the command returns; an item is published only when all its files were
+    ingested without a failure or a warning (encrypted, damaged, needs OCR…), else it is left as a draft.
+    """
     if template:
         out.out(batch.sheet_template(), end="")
         return
@@ -151,19 +169,20 @@ def import_(
         return
     if not source.exists():
         raise NotFound(f"{source} does not exist")
-    # The operator's own sheet may name any local path: the import is not confined to the sheet's folder.
     problems: list[str] = []  # the sheet's row problems, listed with the later checks' by import_entries
+    # The operator's own sheet may name any local path: the import is not confined to the sheet's folder.
     entries = (
         batch.read_sheet(source, confined=False, problems=problems)
         if source.is_file()
         else batch.read_folder(source, confined=False, problems=problems)
     )
     target = collection or _ensure_imported_collection(w)
+    at_once = no_wait and not draft  # without waiting there is nothing to check the files by
     result = with_progress(
         "Importing",
         len(entries),
         lambda advance: batch.import_entries(
-            w.uow(), w.store, SYSTEM, entries, target, publish=not draft,
+            w.uow(), w.store, SYSTEM, entries, target, publish=at_once,
             max_bytes=w.settings.max_upload_bytes, progress=advance, problems=problems,
         ),
     )  # fmt: skip
@@ -172,12 +191,27 @@ def import_(
     )
     for label, why in result.skipped:
         out.print(f"  skipped {label}: {why}", highlight=False)
-    if result.jobs and not no_wait and not ingest_jobs(w, result.jobs, workers):
+    if no_wait or not result.created:
+        if at_once and result.created:
+            out.print(f"{len(result.created)} items published at once, without waiting for their files to be checked")
+        return
+    summary = ingest_jobs(w, result.jobs, workers)
+    if draft:
+        out.print(f"{len(result.created)} items left as drafts (--draft)")
+    else:
+        drafts = batch.publish_after_ingest(w.uow(), SYSTEM, result.created, summary, anyway=publish_anyway)
+        out.print(f"{len(result.created) - len(drafts)} items published, {len(drafts)} left as drafts")
+        if drafts:
+            out.print("  their files need attention; publish them from the workspace once checked:", highlight=False)
+        for item_id in drafts:
+            out.print(f"  draft {item_id}", highlight=False)
+    if summary.failures:
         raise typer.Exit(1)
 
 
-def ingest_jobs(w: Wiring, job_ids: list[int], workers: int | None = None) -> bool:
-    """Run these ingest jobs with worker processes under a progress bar; print a summary; True if all succeeded."""
+def ingest_jobs(w: Wiring, job_ids: list[int], workers: int | None = None) -> RunSummary:
+    """Run these ingest jobs with worker processes under a progress bar; print a summary listing
+    each warned and each failed file."""
     from web.workers import run_pending_jobs
 
     with progress_bar() as bar:
@@ -185,10 +219,18 @@ def ingest_jobs(w: Wiring, job_ids: list[int], workers: int | None = None) -> bo
         summary = run_pending_jobs(
             w, workers, lambda finished, total: bar.update(task, completed=finished, total=total), job_ids
         )
-    out.print(f"{summary.done} files ingested, {len(summary.failures)} failed")
+    clean = summary.done - len(summary.warned)
+    out.print(f"{clean} files ingested cleanly, {len(summary.warned)} with warnings, {len(summary.failures)} failed")
+    for warned in summary.warned:
+        out.print(
+            f"  [yellow]warning[/yellow] {warned.file_name} (item {warned.item_id}): {'; '.join(warned.warnings)}",
+            highlight=False,
+        )
     for failure in summary.failures:
-        out.print(f"  [red]failed[/red] {failure.file_name}: {failure.reason}", highlight=False)
-    return not summary.failures
+        out.print(
+            f"  [red]failed[/red] {failure.file_name} (item {failure.item_id}): {failure.reason}", highlight=False
+        )
+    return summary
 
 
 def _restore_bags(w: Wiring, source: Path) -> None:

@@ -300,9 +300,24 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class Warned:
+    """A job that finished, leaving warnings on its file (encrypted, damaged, needs OCR…)."""
+
+    job_id: int
+    item_id: str
+    file_name: str
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
 class RunSummary:
-    done: int
+    done: int  # including those that warned
     failures: list[Failure]
+    warned: list[Warned] = field(default_factory=list)
+
+    def needing_attention(self) -> set[str]:
+        """The items with a failed job or a warned file."""
+        return {f.item_id for f in self.failures} | {w.item_id for w in self.warned}
 
 
 def run_pending_jobs(
@@ -354,10 +369,15 @@ def _summary(engine: Engine, job_ids: list[int]) -> RunSummary:
                 t.ingest_jobs.c.status,
                 t.ingest_jobs.c.error,
                 t.files.c.name,
+                t.files.c.details,
             )
             .join(t.files, t.files.c.id == t.ingest_jobs.c.file_id)
             .where(t.ingest_jobs.c.id.in_(job_ids))
             .order_by(t.ingest_jobs.c.id)
         ).all()
     failures = [Failure(r.id, r.item_id, r.name, r.error or "") for r in rows if r.status == JobStatus.FAILED.value]
-    return RunSummary(done=sum(1 for r in rows if r.status == JobStatus.DONE.value), failures=failures)
+    done = [r for r in rows if r.status == JobStatus.DONE.value]
+    warned = [
+        Warned(r.id, r.item_id, r.name, list(warnings)) for r in done if (warnings := (r.details or {}).get("warnings"))
+    ]
+    return RunSummary(done=len(done), failures=failures, warned=warned)

@@ -25,7 +25,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
@@ -38,6 +38,10 @@ from repository.metadata import identifiers_of, validate_metadata
 from repository.objects.ports import CHUNK, ObjectStore
 from repository.services.deposit import check_item_id
 from repository.services.files import NewFile, deposit_with_files
+from repository.services.workflow import publish_item
+
+if TYPE_CHECKING:
+    from repository.ingest.worker import RunSummary
 
 SHEET_NAME = "metadata.csv"
 SEPARATOR = "|"  # between the values of a many-valued column
@@ -353,6 +357,21 @@ def import_entries(
         if progress:
             progress(entry.label)
     return result
+
+
+def publish_after_ingest(
+    uow: UnitOfWork, actor: Actor, item_ids: list[str], summary: RunSummary, *, anyway: bool = False
+) -> list[str]:
+    """Publish the imported drafts whose files all ingested without a warning; return the ids left as drafts.
+
+    A failed job or a warned file (encrypted, damaged, needs OCR, suspicious type…) keeps its item a draft
+    for a librarian to look at, unless `anyway`.
+    """
+    attention = set() if anyway else summary.needing_attention()
+    for item_id in item_ids:
+        if item_id not in attention:
+            publish_item(uow, actor, item_id)
+    return [i for i in item_ids if i in attention]
 
 
 def _role(path: Path, entry: Entry) -> FileRole:

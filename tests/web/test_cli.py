@@ -19,6 +19,7 @@ from repository.db.uow import reading
 from repository.domain import Status
 from repository.objects.local import LocalObjectStore
 from repository.settings import Settings
+from tests.ingest import builders
 
 
 def mawrid(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -218,3 +219,52 @@ def test_import_sheet_lists_every_problem_of_every_stage_and_writes_nothing(
     assert "metadata.csv row 5: the DOI 10.5555/1 already belongs to item study-1" in proc.stderr
     assert item_count(env) == 2
     assert sorted(store.keys()) == objects_before
+
+
+def item_statuses(env: dict[str, str]) -> dict[str, Status]:
+    settings = Settings(data_dir=Path(env["MAWRID_DATA_DIR"]), _env_file=None)  # type: ignore[call-arg]
+    engine = make_engine(settings.resolved_database_url)
+    with reading(engine) as conn:
+        statuses = {r.id: Status(r.status) for r in conn.execute(select(t.items.c.id, t.items.c.status))}
+    engine.dispose()
+    return statuses
+
+
+@pytest.fixture
+def pdf_sheet(tmp_path: Path) -> Path:
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    good = builders.pdf([["A readable report about digital libraries.", "Its second line of text."]])
+    (folder / "good.pdf").write_bytes(good)
+    locked = builders.pdf([["A report nobody can read without the password."]])
+    (folder / "locked.pdf").write_bytes(builders.encrypted_pdf(locked, "secret"))
+    with open(folder / "metadata.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "files", "title", "type"])
+        writer.writerow(["good-1", "good.pdf", "Readable report", "report"])
+        writer.writerow(["locked-1", "locked.pdf", "Locked report", "report"])
+    return folder
+
+
+def test_import_publishes_only_items_whose_files_ingested_without_warnings(
+    env: dict[str, str], pdf_sheet: Path
+) -> None:
+    mawrid(env, "init")
+    proc = mawrid(env, "import", str(pdf_sheet), "--workers", "1")
+    assert "1 files ingested cleanly, 1 with warnings, 0 failed" in proc.stdout
+    assert "warning locked.pdf (item locked-1): encrypted" in proc.stdout
+    assert "1 items published, 1 left as drafts" in proc.stdout and "draft locked-1" in proc.stdout
+    assert "good-1" not in proc.stdout
+    assert item_statuses(env) == {"good-1": Status.PUBLISHED, "locked-1": Status.DRAFT}
+
+
+def test_import_publish_anyway_and_no_wait_publish_warned_items(env: dict[str, str], pdf_sheet: Path) -> None:
+    mawrid(env, "init")
+    proc = mawrid(env, "import", str(pdf_sheet), "--workers", "1", "--publish-anyway")
+    assert "1 with warnings" in proc.stdout and "2 items published, 0 left as drafts" in proc.stdout
+    assert item_statuses(env) == {"good-1": Status.PUBLISHED, "locked-1": Status.PUBLISHED}
+    other = {**env, "MAWRID_DATA_DIR": env["MAWRID_DATA_DIR"] + "-no-wait"}
+    mawrid(other, "init")
+    queued = mawrid(other, "import", str(pdf_sheet), "--no-wait")
+    assert "2 items published at once, without waiting for their files to be checked" in queued.stdout
+    assert item_statuses(other) == {"good-1": Status.PUBLISHED, "locked-1": Status.PUBLISHED}
