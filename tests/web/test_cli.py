@@ -268,3 +268,16 @@ def test_import_publish_anyway_and_no_wait_publish_warned_items(env: dict[str, s
     queued = mawrid(other, "import", str(pdf_sheet), "--no-wait")
     assert "2 items published at once, without waiting for their files to be checked" in queued.stdout
     assert item_statuses(other) == {"good-1": Status.PUBLISHED, "locked-1": Status.PUBLISHED}
+
+
+def test_import_with_a_failed_file_exits_1_and_leaves_its_item_a_draft(env: dict[str, str], pdf_sheet: Path) -> None:
+    (pdf_sheet / "slip.zip").write_bytes(builders.zip_bytes([("../../evil.txt", "x")]))
+    with open(pdf_sheet / "metadata.csv", "a", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerow(["slip-1", "slip.zip", "Hostile archive", "other"])
+    mawrid(env, "init")
+    proc = mawrid(env, "import", str(pdf_sheet), "--workers", "1", check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert "1 files ingested cleanly, 1 with warnings, 1 failed" in proc.stdout
+    assert "failed slip.zip (item slip-1)" in proc.stdout and "path traversal" in proc.stdout
+    assert "1 items published, 2 left as drafts" in proc.stdout
+    assert item_statuses(env) == {"good-1": Status.PUBLISHED, "locked-1": Status.DRAFT, "slip-1": Status.DRAFT}
