@@ -196,13 +196,15 @@ def list_versions(conn: Connection, item_id: str) -> list[Version]:
 
 def license_labels(conn: Connection, uris: Iterable[str]) -> dict[str, str]:
     """The label librarians recorded for each licence URI (any one, when items disagree)."""
-    wanted = list(uris)
-    if not wanted:
-        return {}
     uri = t.items.c.metadata["license"]["uri"].as_string()
     label = t.items.c.metadata["license"]["label"].as_string()
-    query = select(uri, label).where(uri.in_(wanted), label.is_not(None)).distinct()
-    return {row[0]: row[1] for row in conn.execute(query) if row[1]}
+    found = {}
+    for wanted in dict.fromkeys(uris):
+        # One row per URI: the scan stops at the first labelled item instead of reading every item.
+        first = conn.execute(select(label).where(uri == wanted, label.is_not(None), label != "").limit(1)).first()
+        if first is not None:
+            found[wanted] = first[0]
+    return found
 
 
 def list_communities(conn: Connection) -> list[Community]:

@@ -178,8 +178,7 @@ def license_name(uri: str) -> str | None:
     if match:
         code = match.group(2).upper()
         return f"CC0 {match.group(3)}" if code == "ZERO" else f"CC {code} {match.group(3)}"
-    address = _ADDRESS.match(uri.strip())
-    return KNOWN_LICENSES.get(address.group(1).lower()) if address else None
+    return KNOWN_LICENSES.get(_address(uri).lower())
 
 
 def license_label(license_: dict[str, str] | None) -> str | None:
@@ -188,8 +187,13 @@ def license_label(license_: dict[str, str] | None) -> str | None:
     if not license_:
         return None
     uri = license_["uri"]
-    address = _ADDRESS.match(uri.strip())
-    return license_name(uri) or license_.get("label") or (address.group(1) if address and address.group(1) else uri)
+    return license_name(uri) or license_.get("label") or _address(uri) or uri
+
+
+def _address(uri: str) -> str:
+    """A licence URI without its scheme, "www.", trailing "/" or ".html": how KNOWN_LICENSES names it."""
+    match = _ADDRESS.match(uri.strip())
+    return match.group(1) if match else ""
 
 
 def language_name(code: str | None, ui_lang: str) -> str:
