@@ -20,7 +20,7 @@ from web.api import jobs as api_jobs
 from web.api import search as api_search
 from web.api import tus as api_tus
 from web.catalog import BrowseIndex
-from web.limits import BodyLimit
+from web.limits import BodyLimit, upload_paths
 from web.pages import (
     admin,
     browse,
@@ -93,33 +93,18 @@ def create_app(wiring: Wiring | None = None, *, sync_index: bool = True) -> Fast
         https_only=wiring.settings.base_url.startswith("https://"),
     )
     app.add_middleware(packages.PackageHostMiddleware, package_origin=wiring.settings.package_origin)
-    app.add_middleware(BodyLimit, max_upload_bytes=wiring.settings.max_upload_bytes)
-    app.add_middleware(EdgeMiddleware)  # outermost: a 413 carries the security headers too
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (
-        api_files,
-        api_items,
-        api_collections,
-        api_jobs,
-        api_tus,
-        api_docs,
-    ):  # files before items: longer paths
-        app.include_router(module.router)
-    app.include_router(oai.router)
-    app.include_router(api_search.router)
-    for page in (
-        public,
-        browse,
-        search,
-        items,
-        courses,
-        discovery,
-        signin,
-        workspace,
-        review,
-        course_builder,
-        editing,
-        admin,
-    ):
-        app.include_router(page.router)
+    routers = [
+        *(m.router for m in (api_files, api_items, api_collections, api_jobs, api_tus, api_docs)),  # files first
+        oai.router,
+        api_search.router,
+        *(p.router for p in (public, browse, search, items, courses, discovery, signin, workspace, review)),
+        *(p.router for p in (course_builder, editing, admin)),
+    ]
+    for router in routers:
+        app.include_router(router)
+    # Added once the routes are known, so the body caps follow the routes marked as taking uploads.
+    uploads = upload_paths([route for router in routers for route in router.routes])
+    app.add_middleware(BodyLimit, max_upload_bytes=wiring.settings.max_upload_bytes, uploads=uploads)
+    app.add_middleware(EdgeMiddleware)  # outermost: a 413 carries the security headers too
     return app

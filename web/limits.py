@@ -10,15 +10,19 @@ other error into a 400), and the one error handler answers 413:
 problem+json for the API, a page for the site. Nothing past the cap is read,
 so memory stays at one chunk.
 
-Caps by route: file uploads (the upload API, tus, the workspace upload and
-import forms) take `max_upload_bytes` plus room for the form around the
-file; /oai takes a small form (OAI-PMH arguments are a few hundred bytes);
-every other form or JSON body takes FORM_MAX_BYTES.
+Caps by route: a route whose endpoint is marked `@takes_uploads` (the upload
+API, tus, the workspace, deposit and import forms) takes `max_upload_bytes`
+plus room for the form around the file; /oai takes a small form (OAI-PMH
+arguments are a few hundred bytes); every other form or JSON body takes
+FORM_MAX_BYTES. The mark sits on the route itself, so a new upload form
+cannot be forgotten in a list kept here.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -31,20 +35,34 @@ from web.params import parse_count
 OAI_MAX_BYTES = 1024 * 1024
 FORM_MAX_BYTES = 4 * 1024 * 1024  # metadata forms: 100,000-character abstracts, percent-encoded Arabic
 FORM_OVERHEAD = 1024 * 1024  # multipart boundaries and the metadata fields beside an upload
-UPLOAD_PATHS = re.compile(
-    r"^/(api/items/[^/]+/files|api/uploads(/[^/]+)?|workspace/upload|workspace/import|workspace/items/[^/]+/files)$"
-)
+Endpoint = TypeVar("Endpoint", bound=Callable[..., object])
+
+
+def takes_uploads(endpoint: Endpoint) -> Endpoint:
+    """Mark a route's endpoint as one that receives files: its bodies may reach the upload limit."""
+    endpoint.takes_uploads = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def upload_paths(routes: Sequence[object]) -> list[re.Pattern[str]]:
+    """The path patterns of the routes whose endpoints are marked `@takes_uploads`."""
+    return [
+        route.path_regex  # type: ignore[attr-defined]
+        for route in routes
+        if getattr(getattr(route, "endpoint", None), "takes_uploads", False)
+    ]
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_upload_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_upload_bytes: int, uploads: Sequence[re.Pattern[str]]) -> None:
         self.app = app
         self.max_upload_bytes = max_upload_bytes
+        self.uploads = uploads
 
     def cap(self, path: str) -> int:
         if path == "/oai":
             return OAI_MAX_BYTES
-        if UPLOAD_PATHS.match(path):
+        if any(pattern.match(path) for pattern in self.uploads):
             return self.max_upload_bytes + FORM_OVERHEAD
         return FORM_MAX_BYTES
 

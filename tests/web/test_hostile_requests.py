@@ -29,7 +29,7 @@ from tests.server import served
 from web.app import create_app
 from web.auth import local_target
 from web.downloads import file_path
-from web.limits import FORM_MAX_BYTES, OAI_MAX_BYTES
+from web.limits import FORM_MAX_BYTES, OAI_MAX_BYTES, BodyLimit
 from web.wiring import Wiring
 
 HUGE = str(2**70)
@@ -182,6 +182,18 @@ def test_a_chunked_body_is_cut_off_at_the_cap_of_its_route(
     with reading(wiring.engine) as conn:
         assert not records.load_item(conn, item.id).files  # the cut-off upload left nothing behind
     assert httpx.get(f"{small_uploads}/oai?verb=Identify").status_code == 200  # and the server serves on
+
+
+def test_every_form_that_takes_files_gets_the_upload_cap(lenient: TestClient) -> None:
+    """The deposit form of a submitter was capped as a metadata form: a thesis over 4 MiB got 413."""
+    limit = next(m for m in lenient.app.user_middleware if m.cls is BodyLimit)  # type: ignore[attr-defined]
+    body_limit = BodyLimit(lenient.app, **limit.kwargs)
+    for path in ("/deposits/new", "/workspace/upload", "/workspace/import", "/workspace/items/x1/files",
+                 "/api/items/x1/files", "/api/uploads", "/api/uploads/abc"):  # fmt: skip
+        assert body_limit.cap(path) > FORM_MAX_BYTES, path
+    for path in ("/login", "/workspace/items/x1", "/api/items", "/deposits/x1/submit"):
+        assert body_limit.cap(path) == FORM_MAX_BYTES, path
+    assert body_limit.cap("/oai") == OAI_MAX_BYTES
 
 
 def test_bodies_within_their_cap_are_read_whole(lenient: TestClient) -> None:

@@ -17,6 +17,7 @@ from web.api.models import FileAdded, FileOut
 from web.api.streams import BodyReader
 from web.auth import wiring_of
 from web.downloads import serve_file
+from web.limits import takes_uploads
 from web.pages.items import load_for_reader
 from web.params import RowId
 
@@ -41,6 +42,7 @@ def list_files(request: Request, item_id: str) -> list[FileOut]:
     description="Send the bytes as the body (any Content-Type) and the original filename as `name`. "
     "A body larger than the upload limit is refused from its Content-Length before it is read.",
 )
+@takes_uploads
 async def upload_file(
     request: Request, item_id: str, name: str, role: Literal["original", "caption"] = "original"
 ) -> Response:

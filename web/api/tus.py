@@ -47,6 +47,7 @@ from repository.services.batch import sha256_of
 from repository.services.files import add_file
 from web import auth
 from web.auth import wiring_of
+from web.limits import takes_uploads
 from web.params import parse_count
 
 router = APIRouter(prefix="/api/uploads", tags=["resumable uploads (tus 1.0)"], dependencies=[Depends(auth.check_csrf)])
@@ -164,6 +165,7 @@ def capabilities(request: Request) -> Response:
 
 
 @router.post("", status_code=201, summary="Create an upload (metadata: item, filename, optional role)")
+@takes_uploads
 def create(request: Request) -> Response:
     _check_version(request)
     user = auth.require_staff(request)
@@ -262,6 +264,7 @@ def _finish_interrupted(request: Request, upload_id: str, info: dict[str, Any]) 
 
 
 @router.patch("/{upload_id}", status_code=204, summary="Append bytes at Upload-Offset")
+@takes_uploads
 async def append(request: Request, upload_id: str) -> Response:
     _check_version(request)
     if request.headers.get("content-type") != "application/offset+octet-stream":

@@ -22,6 +22,7 @@ from repository.services.deposit import update_metadata
 from web import auth, i18n
 from web.auth import wiring_of
 from web.i18n import N_
+from web.limits import takes_uploads
 from web.pages import metadata_form
 from web.pages.labels import (
     FIELDS,
@@ -172,6 +173,7 @@ async def move(request: Request, item_id: str) -> Response:
 
 
 @router.post("/workspace/items/{item_id}/files")
+@takes_uploads
 async def add_files(request: Request, item_id: str) -> Response:
     form = await request.form()
     wiring, actor = wiring_of(request), auth.current_actor(request)

@@ -26,6 +26,7 @@ from repository.services.files import NewFile, deposit_with_files
 from web import auth
 from web.auth import wiring_of
 from web.i18n import N_
+from web.limits import takes_uploads
 from web.pages.workspace import _uploads, upload_context, upload_metadata
 from web.templating import render
 
@@ -64,6 +65,7 @@ def deposit_form(request: Request) -> Response:
 
 
 @router.post("/deposits/new")
+@takes_uploads
 async def deposit(request: Request) -> Response:
     user = auth.require_signed_in(request)
     form = await request.form()

@@ -35,6 +35,7 @@ from repository.services.files import NewFile, deposit_with_files
 from web import auth
 from web.auth import wiring_of
 from web.i18n import N_
+from web.limits import takes_uploads
 from web.pages.labels import LICENSES, TYPES
 from web.pages.paging import Pager
 from web.params import RowId
@@ -152,6 +153,7 @@ def upload_metadata(form: FormData, files: list[UploadFile]) -> tuple[dict[str, 
 
 
 @router.post("/workspace/upload")
+@takes_uploads
 async def upload(request: Request) -> Response:
     form = await request.form()
     wiring = wiring_of(request)
@@ -279,6 +281,7 @@ def import_template() -> Response:
 
 
 @router.post("/workspace/import")
+@takes_uploads
 async def run_import(request: Request) -> Response:
     form = await request.form()
     wiring = wiring_of(request)
