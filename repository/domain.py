@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import quote
 
 Metadata = dict[str, Any]
 
@@ -155,6 +156,19 @@ class FileRef:
     # Extracted per-file facts: for a text derivative {"page_starts": [char offsets]}, for media
     # {"duration_ms": …}, for a course {"outline": …}.
     details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def media_type(self) -> str:
+        """The type to describe and serve the file as, without parameters."""
+        mime = (self.mime or "application/octet-stream").partition(";")[0].strip()
+        if self.role is FileRole.CAPTION and (self.name.lower().endswith(".vtt") or mime == "text/plain"):
+            return "text/vtt"  # libmagic sees a WebVTT file as plain text
+        return mime
+
+    @property
+    def path(self) -> str:
+        """The file's download path on the site: /items/{id}/files/{file_id}/{original name}."""
+        return f"/items/{self.item_id}/files/{self.id}/{quote(self.name, safe='')}"
 
 
 @dataclass

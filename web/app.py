@@ -11,7 +11,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from indexer.sync import SyncLoop
 from repository.settings import Settings
-from web import auth, errors, oai, packages
+from web import auth, errors, oai
 from web.api import collections as api_collections
 from web.api import docs as api_docs
 from web.api import files as api_files
@@ -20,12 +20,13 @@ from web.api import jobs as api_jobs
 from web.api import search as api_search
 from web.api import tus as api_tus
 from web.catalog import BrowseIndex
+from web.courses import builder as course_builder
+from web.courses import packages
+from web.courses import study as courses
 from web.limits import BodyLimit, upload_paths
 from web.pages import (
     admin,
     browse,
-    course_builder,
-    courses,
     discovery,
     editing,
     items,

@@ -20,12 +20,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import func, select
 
+from harvest.exports import bagit
 from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import reading
 from repository.domain import SYSTEM, Item, Role
 from repository.errors import MawridError, NotFound
-from repository.services import batch, export, users
+from repository.services import batch, users
 from repository.services.collections import create_collection, create_community
 from repository.services.fixity import check_fixity
 from repository.settings import Settings
@@ -82,7 +83,7 @@ def init(
     """Create the data directory and database schema, the faculties, and a first administrator."""
     w = wiring()
     w.settings.secret()
-    export.restore_structure(w.uow(), SYSTEM, DEMO_DIR / "structure.json")
+    bagit.restore_structure(w.uow(), SYSTEM, DEMO_DIR / "structure.json")
     if not users.list_users(w.uow()):
         password = secrets.token_urlsafe(12)
         users.add_user(w.uow(), w.settings.admin_email, password, Role.ADMIN, name="Administrator")
@@ -234,12 +235,12 @@ def ingest_jobs(w: Wiring, job_ids: list[int], workers: int | None = None) -> Ru
 
 
 def _restore_bags(w: Wiring, source: Path) -> None:
-    export.restore_structure(w.uow(), SYSTEM, source / "structure.json")
-    bags = [p for p in sorted(source.iterdir()) if export.is_bag(p)]
+    bagit.restore_structure(w.uow(), SYSTEM, source / "structure.json")
+    bags = [p for p in sorted(source.iterdir()) if bagit.is_bag(p)]
     restored = with_progress(
         "Restoring bags",
         len(bags),
-        lambda advance: [(export.restore_bag(w.uow(), w.store, SYSTEM, bag), advance())[0] for bag in bags],
+        lambda advance: [(bagit.restore_bag(w.uow(), w.store, SYSTEM, bag), advance())[0] for bag in bags],
     )
     done = [item for item in restored if item is not None]
     out.print(f"{len(done)} items restored, {len(bags) - len(done)} already there")
@@ -279,7 +280,7 @@ def export_(
     if missing:
         raise NotFound(f"no item {', '.join(sorted(missing))}")
     output.mkdir(parents=True, exist_ok=True)
-    export.export_structure(w.engine, output)
+    bagit.export_structure(w.engine, output)
 
     ctx = Context(w.settings.base_url.rstrip("/"), w.settings.repository_name, date.today())
 
@@ -288,7 +289,7 @@ def export_(
 
     def run(advance: Callable[..., None]) -> None:
         for it in found:
-            export.export_item(it, w.store, output, dublin_core, w.settings.repository_name)
+            bagit.export_item(it, w.store, output, dublin_core, w.settings.repository_name)
             advance()
 
     with_progress("Exporting", len(found), run)
@@ -571,8 +572,8 @@ def serve(
 def export_course(ids: list[str], fmt: str, output: Path) -> None:
     """`mawrid export --format imscc|scorm|zip ID --output FILE`: one course, written whole or not at all."""
     from harvest.crosswalks.context import Context
-    from repository.services.courses import attributions, load_course
-    from web.course_exports import FORMATS, export_name, write_export
+    from harvest.exports.course_files import FORMATS, export_name, write_export
+    from repository.courses.service import attributions, load_course
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"--format is bagit, {', '.join(FORMATS)}, not {fmt!r}")

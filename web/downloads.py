@@ -17,7 +17,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 
-from repository.domain import FileRef, FileRole
+from repository.domain import FileRef
 from repository.objects.ports import CHUNK, ObjectStore
 
 # Types a browser shows without running anything of the file's own.
@@ -32,18 +32,15 @@ RANGE = re.compile(r"^bytes=([0-9]{0,18})-([0-9]{0,18})$")  # ASCII digits that 
 
 def content_type(ref: FileRef) -> str:
     """The Content-Type to serve: text gets one charset, the one stored with it (derivatives say utf-8) or utf-8."""
-    stored = ref.mime or "application/octet-stream"
-    mime, _, params = (part.strip() for part in stored.partition(";"))
-    if ref.role is FileRole.CAPTION and (ref.name.lower().endswith(".vtt") or mime == "text/plain"):
-        mime = "text/vtt"  # libmagic sees a WebVTT file as plain text
+    mime = ref.media_type
     if mime.startswith("text/"):
-        charset = CHARSET.search(params)
+        charset = CHARSET.search(ref.mime.partition(";")[2])
         return f"{mime}; charset={charset.group(1) if charset else 'utf-8'}"
     return mime
 
 
 def is_passive(ref: FileRef) -> bool:
-    return bool(PASSIVE.match(content_type(ref).split(";")[0]))
+    return bool(PASSIVE.match(ref.media_type))
 
 
 def content_disposition(name: str, inline: bool) -> str:
@@ -117,8 +114,3 @@ def serve_file(
         return Response(status_code=status, headers=headers, media_type=content_type(ref))
     fh = store.open(ref.key, start, end)  # opened first, so a missing object is a clean error, not a cut body
     return StreamingResponse(_chunks(fh), status_code=status, headers=headers, media_type=content_type(ref))
-
-
-def file_path(ref: FileRef) -> str:
-    """The download URL path of a file: /items/{id}/files/{file_id}/{original name}."""
-    return f"/items/{ref.item_id}/files/{ref.id}/{quote(ref.name, safe='')}"

@@ -14,15 +14,22 @@ up at once (see repository/objects/temp.py for how live writers are spared).
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 from repository.objects import temp
 from repository.services.workflow import lift_expired_embargoes
 from web.api.tus import expire_uploads
-from web.pages.workspace import IMPORT_PREFIX
 from web.wiring import Wiring, spool_dir
+
+IMPORT_PREFIX = "import-"  # scratch folders of uploaded import batches
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 600
@@ -81,3 +88,18 @@ class Housekeeping:
             except Exception:  # the next round tries again; a passing outage must not end upkeep
                 log.exception("housekeeping failed")
             self._stop.wait(self.interval)
+
+
+@contextmanager
+def import_folder(parent: Path) -> Iterator[Path]:
+    """A scratch folder for an uploaded batch, locked while this request uses it, so that the
+    housekeeping sweep removes it only if the process died (repository/objects/temp.py)."""
+    parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=IMPORT_PREFIX, dir=parent))
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        temp.hold(fd)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(fd)

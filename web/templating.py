@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from repository.domain import FileRole, Item
 from web import auth, i18n
-from web.pages import labels
+from web.views import labels
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -148,3 +148,10 @@ env.filters.update(
     show_size=lambda value, lang: i18n.show_size(value, lang),
     urlquote=lambda value: quote(str(value), safe=""),
 )
+
+
+def jsonld_script(data: dict[str, Any]) -> Markup:
+    """The JSON for a <script type="application/ld+json"> block, safe against `</script>` in values."""
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    safe = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(safe)  # noqa: S704 - every <, > and & is escaped as JSON above

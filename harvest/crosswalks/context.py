@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import quote
 
 from repository.domain import FileRef, Item
 
@@ -23,7 +22,7 @@ class Context:
         return f"{self.base_url}/items/{item.id}"
 
     def file_url(self, item: Item, file: FileRef) -> str:
-        return f"{self.base_url}/items/{item.id}/files/{file.id}/{quote(file.name, safe='')}"
+        return self.base_url + file.path
 
     def public_files(self, item: Item) -> list[FileRef]:
         """The original files anyone may download now: none while the item is embargoed or closed."""

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any, BinaryIO
 
 from repository.errors import InvalidMetadata, MawridError
-from repository.ingest.courses import CourseExtractor
+from repository.ingest.course_packages import CourseExtractor
 from repository.ingest.detect import LABELS, detect
 from repository.ingest.epub import EpubExtractor
 from repository.ingest.images import ImageExtractor

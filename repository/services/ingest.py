@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
-from repository.courses import outline_from_package
+from repository.courses import service as courses
+from repository.courses.outline import outline_from_package
 from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import UnitOfWork
@@ -28,7 +29,6 @@ from repository.ingest import jobs
 from repository.ingest.ports import Extraction
 from repository.metadata import identifiers_of, validate_metadata
 from repository.objects.ports import ObjectStore, StoredObject
-from repository.services import courses
 from repository.services.batch import PROVISIONAL
 from repository.services.versioning import Clock, record_change, snapshot
 

@@ -18,9 +18,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from harvest.exports import bagit
 from indexer.sync import sync
 from repository.domain import SYSTEM, Role
-from repository.services import batch, export, users
+from repository.services import batch, users
 from repository.settings import Settings
 from tests.server import free_port, served
 from web.app import create_app
@@ -75,7 +76,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         _env_file=None,
     )
     wiring = wire(settings)
-    export.restore_structure(wiring.uow(), SYSTEM, ROOT / "demo" / "structure.json")
+    bagit.restore_structure(wiring.uow(), SYSTEM, ROOT / "demo" / "structure.json")
     entries = batch.read_folder(ROOT / "demo" / "items", confined=True)
     batch.import_entries(wiring.uow(), wiring.store, SYSTEM, entries, entries[0].collection_id or "", publish=True)
     users.add_user(wiring.uow(), ADMIN[0], ADMIN[1], Role.ADMIN, name="Amal Nasser")

@@ -13,10 +13,10 @@ from urllib.parse import unquote
 import pytest
 from playwright.sync_api import Browser, FrameLocator, Locator, Page, expect
 
+from repository.courses import service as courses
 from repository.db import records
 from repository.db.uow import reading
 from repository.domain import SYSTEM
-from repository.services import courses
 from repository.services.files import add_file
 from repository.services.workflow import publish_item
 from tests.browser.conftest import Site, new_context, screenshot, serious_violations, sign_in

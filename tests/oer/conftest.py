@@ -6,12 +6,12 @@ import io
 from pathlib import Path
 from typing import Any
 
-from repository.courses import Lesson, Module, Outline, Resource
+from repository.courses import service as courses
+from repository.courses.outline import Lesson, Module, Outline, Resource
 from repository.db import records
 from repository.db.uow import reading
 from repository.domain import FileRole, Item
 from repository.ingest.extract import extract_file
-from repository.services import courses
 from repository.services.files import add_file
 from repository.services.ingest import apply_extraction
 from repository.services.workflow import publish_item

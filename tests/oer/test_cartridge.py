@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from harvest.cartridge import attribution_text, cartridge_manifest, write_cartridge
 from harvest.crosswalks.context import Context
-from repository.courses import Lesson, Module, Outline, Resource, outline_from_package
+from harvest.exports.cartridge import attribution_text, cartridge_manifest, write_cartridge
+from repository.courses import service as courses
+from repository.courses.outline import Lesson, Module, Outline, Resource, outline_from_package
 from repository.db.uow import reading
 from repository.ingest.extract import extract_file
-from repository.services import courses
 from repository.services.files import add_file
 from tests.factories import make_item
 from web.wiring import Wiring

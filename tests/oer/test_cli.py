@@ -6,8 +6,8 @@ import io
 import zipfile
 from pathlib import Path
 
+from repository.courses import service as courses
 from repository.domain import SYSTEM
-from repository.services import courses
 from repository.services.collections import create_collection, create_community
 from repository.services.files import add_file
 from repository.settings import Settings

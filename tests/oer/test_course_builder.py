@@ -10,20 +10,20 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import func, select
 
-from repository.courses import Lesson, Module, Outline, Resource
+from repository.courses import service as courses
+from repository.courses.outline import Lesson, Module, Outline, Resource
 from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import reading
 from repository.domain import Item
 from repository.licenses import CATALOGUE, check_inclusion, license_for
-from repository.services import courses
 from tests.conftest import LIBRARIAN
 from tests.factories import make_item
 from tests.oer.builders import probe_package
 from tests.oer.conftest import CC_BY, CC_BY_NC, course_metadata, ingest
 from tests.web.conftest import csrf_of
-from web.pages import outline_form
-from web.pages.course_labels import verdict_text
+from web.courses import outline_form
+from web.courses.labels import verdict_text
 from web.wiring import Wiring
 
 EN = {"accept-language": "en"}

@@ -15,10 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from repository.courses import Outline, Resource
+from repository.courses import service as courses
+from repository.courses.outline import Outline, Resource
 from repository.db.uow import reading
 from repository.domain import Visibility
-from repository.services import courses
 from repository.services.files import add_file
 from repository.services.workflow import delete_item, publish_item, withdraw_item
 from repository.settings import Settings
@@ -27,8 +27,8 @@ from tests.factories import make_item
 from tests.oer.builders import canvas_cartridge, probe_package
 from tests.oer.conftest import CC_BY, course_metadata, ingest, make_course
 from tests.web.conftest import sign_in
-from web import packages
 from web.app import create_app
+from web.courses import packages
 from web.wiring import Wiring
 
 EN = {"accept-language": "en"}

@@ -7,8 +7,8 @@ import re
 from fastapi.testclient import TestClient
 
 from indexer.sync import sync
+from repository.courses import service as courses
 from repository.db.uow import reading
-from repository.services import courses
 from tests.factories import make_item
 from tests.ingest.builders import SCORM2004, Lesson, course
 from tests.oer.conftest import ingest

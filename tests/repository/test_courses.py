@@ -4,11 +4,11 @@ import io
 
 import pytest
 
-from repository.courses import Lesson, Module, Outline, Resource, outline_from_json, outline_from_package
+from repository.courses import service as courses
+from repository.courses.outline import Lesson, Module, Outline, Resource, outline_from_json, outline_from_package
 from repository.db.uow import reading
 from repository.errors import Conflict, InvalidInput
 from repository.licenses import Level
-from repository.services import courses
 from repository.services.files import add_file
 from repository.services.workflow import publish_item
 from tests.factories import make_item

@@ -28,7 +28,6 @@ from tests.factories import make_item
 from tests.server import served
 from web.app import create_app
 from web.auth import local_target
-from web.downloads import file_path
 from web.limits import FORM_MAX_BYTES, OAI_MAX_BYTES, BodyLimit
 from web.wiring import Wiring
 
@@ -239,7 +238,7 @@ def test_non_latin_and_control_characters_in_metadata_become_uri_escapes_in_the_
         "<https://doi.org/10.1/x%3E%0D%0ASet-Cookie:%20a=b>"
         in httpx.get(f"{small_uploads}/items/{injected.id}").headers["link"]
     )
-    download = httpx.get(small_uploads + file_path(arabic.files[0]))
+    download = httpx.get(small_uploads + arabic.files[0].path)
     disposition = download.headers["content-disposition"]
     assert disposition.isascii() and disposition.startswith('inline; filename="')
     assert unquote(disposition.split("filename*=UTF-8''")[1]) == 'تقرير "نهائي"; 1.pdf'

@@ -10,8 +10,7 @@ from repository.objects import local, s3, temp
 from repository.objects.local import LocalObjectStore
 from repository.objects.s3 import S3ObjectStore
 from repository.services.fixity import check_fixity
-from web.housekeeping import Housekeeping
-from web.pages.workspace import IMPORT_PREFIX
+from web.housekeeping import IMPORT_PREFIX, Housekeeping
 from web.wiring import Wiring, spool_dir
 
 

@@ -18,8 +18,8 @@ from web.api.streams import BodyReader
 from web.auth import wiring_of
 from web.downloads import serve_file
 from web.limits import takes_uploads
-from web.pages.items import load_for_reader
 from web.params import RowId
+from web.views.item_view import load_for_reader
 
 router = APIRouter(prefix="/api/items/{item_id}/files", tags=["files"], dependencies=[Depends(auth.check_csrf)])
 

@@ -8,7 +8,6 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from repository.domain import FileRef, Item
-from web.downloads import file_path
 
 
 class FileOut(BaseModel):
@@ -39,7 +38,7 @@ class FileOut(BaseModel):
             source_file_id=ref.source_file_id,
             page_count=ref.page_count,
             language=ref.language,
-            url=base + file_path(ref),
+            url=base + ref.path,
         )
 
 

@@ -17,8 +17,8 @@ from repository.services import collections, users
 from web import auth
 from web.auth import wiring_of
 from web.i18n import N_
-from web.pages.labels import ROLES
 from web.templating import render
+from web.views.labels import ROLES
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(auth.require_admin), Depends(auth.check_csrf)])
 

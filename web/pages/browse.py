@@ -9,9 +9,9 @@ from repository.domain import utcnow
 from repository.errors import NotFound
 from web import catalog
 from web.auth import wiring_of
-from web.pages.labels import BROWSE_FIELDS
-from web.pages.paging import Pager
 from web.templating import render
+from web.views.labels import BROWSE_FIELDS
+from web.views.paging import Pager
 
 router = APIRouter(include_in_schema=False)
 JUMP_FIELDS = {"title", "author", "subject"}

@@ -18,8 +18,9 @@ from repository.db import tables as t
 from repository.db.uow import reading
 from repository.domain import Collection, Item, utcnow
 from repository.errors import NotFound
-from web import catalog, course_catalog
+from web import catalog
 from web.auth import wiring_of
+from web.courses import catalog as course_catalog
 from web.params import RowId
 from web.templating import env
 

@@ -11,20 +11,24 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from repository.courses import service as courses
 from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import reading
 from repository.domain import FileRole, Item, Visibility
 from repository.errors import InvalidInput, InvalidMetadata
-from repository.services import courses, workflow
 from repository.services import files as file_service
+from repository.services import workflow
 from repository.services.deposit import update_metadata
 from web import auth, i18n
 from web.auth import wiring_of
 from web.i18n import N_
 from web.limits import takes_uploads
-from web.pages import metadata_form
-from web.pages.labels import (
+from web.params import RowId
+from web.templating import render
+from web.views import metadata_form
+from web.views.forms import collections_by_community, form_date, uploaded_files
+from web.views.labels import (
     FIELDS,
     FILE_ROLES,
     HISTORY_ACTIONS,
@@ -34,9 +38,6 @@ from web.pages.labels import (
     language_name,
     license_label,
 )
-from web.pages.workspace import _date, _uploads, collections_by_community
-from web.params import RowId
-from web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(auth.require_staff), Depends(auth.check_csrf)])
 
@@ -155,7 +156,7 @@ async def change_access(request: Request, item_id: str) -> Response:
     form = await request.form()
     uow, actor = wiring_of(request).uow, auth.current_actor(request)
     visibility = Visibility.RESTRICTED if form.get("visibility") == "restricted" else Visibility.PUBLIC
-    embargo = _date(form.get("embargo_until"))
+    embargo = form_date(form.get("embargo_until"))
     await run_in_threadpool(workflow.set_visibility, uow(), actor, item_id, visibility)
     await run_in_threadpool(workflow.set_embargo, uow(), actor, item_id, embargo)
     auth.flash(request, N_("Access settings were saved."), "success")
@@ -178,7 +179,7 @@ async def add_files(request: Request, item_id: str) -> Response:
     form = await request.form()
     wiring, actor = wiring_of(request), auth.current_actor(request)
     role = FileRole.CAPTION if form.get("role") == "caption" else FileRole.ORIGINAL
-    for upload_file in _uploads(form):
+    for upload_file in uploaded_files(form):
         await run_in_threadpool(
             file_service.add_file,
             wiring.uow(),

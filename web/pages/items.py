@@ -9,81 +9,28 @@ Signed-in staff see everything, marked with its status.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
+from harvest.crosswalks import citations, jsonld
+from repository.courses import service as courses
 from repository.db import records
 from repository.db.uow import reading
-from repository.domain import Actor, FileRef, FileRole, Item, utcnow
+from repository.domain import FileRef, Item
 from repository.errors import NotFound
-from repository.services import courses
-from web import catalog, course_catalog
-from web.auth import current_actor, wiring_of
-from web.downloads import file_path, serve_file
-from web.pages import citations, linked_data
-from web.pages.labels import license_label
+from web import catalog
+from web.auth import wiring_of
+from web.courses import catalog as course_catalog
+from web.downloads import serve_file
 from web.params import RowId
-from web.templating import render
+from web.templating import jsonld_script, render
+from web.views import signposting
+from web.views.item_view import file_views, load_for_reader, thumbnail_of
+from web.views.labels import license_label
 
 router = APIRouter(include_in_schema=False)
-CAPTION_LANG = re.compile(r"[._-]([a-z]{2,3})\.(vtt|srt)$", re.I)
-
-
-@dataclass
-class FileView:
-    ref: FileRef
-    url: str
-    kind: str  # pdf, video, audio, image, other
-    captions: list[tuple[FileRef, str, str]] = field(default_factory=list)  # (file, url, language)
-
-
-def _kind(mime: str) -> str:
-    if mime == "application/pdf":
-        return "pdf"
-    for kind in ("video", "audio", "image"):
-        if mime.startswith(kind + "/") and mime != "image/svg+xml":
-            return kind
-    return "other"
-
-
-def _caption_language(ref: FileRef, item: Item) -> str:
-    if ref.language:
-        return ref.language
-    match = CAPTION_LANG.search(ref.name)
-    return match.group(1).lower() if match else item.metadata.get("language", "und")
-
-
-def load_for_reader(request: Request, item_id: str) -> tuple[Item, Actor, date, bool]:
-    """The item, who asks, today, and whether its files are open to them; NotFound when hidden."""
-    actor, today = current_actor(request), utcnow().date()
-    wiring = wiring_of(request)
-    with reading(wiring.engine) as conn:
-        item = catalog.readable_item(conn, item_id, actor, today, wiring.settings)
-    return item, actor, today, actor.is_staff or item.is_public(today)
-
-
-def file_views(item: Item) -> list[FileView]:
-    captions = [f for f in item.files if f.role is FileRole.CAPTION]
-    views = []
-    for ref in item.originals():
-        view = FileView(ref, file_path(ref), _kind(ref.mime))
-        if view.kind in ("video", "audio"):
-            mine = [c for c in captions if c.source_file_id in (None, ref.id)]
-            view.captions = [(c, file_path(c), _caption_language(c, item)) for c in mine]
-        views.append(view)
-    return views
-
-
-def thumbnail_of(item: Item) -> FileRef | None:
-    thumbs = [f for f in item.files if f.role is FileRole.THUMBNAIL]
-    originals = [f.id for f in item.originals()]
-    thumbs.sort(key=lambda f: originals.index(f.source_file_id) if f.source_file_id in originals else len(originals))
-    return thumbs[0] if thumbs else None
 
 
 @router.get("/items/{item_id}")
@@ -112,20 +59,18 @@ def landing_page(request: Request, item_id: str) -> Response:
         "is_public": item.is_public(today),
         "pdf": pdf,
         "media": [f for f in files if f.kind in ("video", "audio")],
-        "thumbnail": file_path(thumb) if thumb else None,
+        "thumbnail": thumb.path if thumb else None,
         "license_label": license_label(item.metadata.get("license")),
         "apa": citations.apa(item, url),
-        "bibtex": citations.bibtex(item, url),
+        "bibtex": citations.to_bibtex(item, url),
         "highwire": citations.highwire(item, url, base + pdf.url if pdf else None),
-        "jsonld": linked_data.jsonld_script(
-            linked_data.jsonld(item, base, originals, base + file_path(thumb) if thumb else None)
-        ),
+        "jsonld": jsonld_script(jsonld.to_jsonld(item, base, originals, base + thumb.path if thumb else None)),
         "doi": citations.doi(item),
         "related": catalog.related(entries, item),
         "canonical": url,
         "oai_identifier": wiring.settings.oai_identifier(item.id),
     }
-    headers = {"link": linked_data.link_header(item, base, originals)}
+    headers = {"link": signposting.link_header(item, base, originals)}
     if not item.metadata_is_public(today, wiring.settings.embargo_hides_metadata):  # staff viewing a hidden item
         headers["x-robots-tag"] = "noindex"
         headers["cache-control"] = "private, no-store"
@@ -140,7 +85,7 @@ def download(request: Request, item_id: str, file_id: RowId, filename: str) -> R
     if ref is None or not files_open:
         raise NotFound(f"no file {file_id} in item {item_id}")
     if filename != ref.name:
-        return RedirectResponse(file_path(ref), status_code=301)
+        return RedirectResponse(ref.path, status_code=301)
     base = wiring_of(request).settings.base_url.rstrip("/")
     landing = f"{base}/items/{item.id}"
     return serve_file(
@@ -174,7 +119,7 @@ def cite_bibtex(request: Request, item_id: str) -> Response:
     item, *_ = load_for_reader(request, item_id)
     url = f"{wiring_of(request).settings.base_url.rstrip('/')}/items/{item.id}"
     return PlainTextResponse(
-        citations.bibtex(item, url),
+        citations.to_bibtex(item, url),
         media_type="application/x-bibtex",
         headers={"content-disposition": f'attachment; filename="{item.id}.bib"'},
     )
@@ -186,7 +131,7 @@ def cite_ris(request: Request, item_id: str) -> Response:
     base = wiring_of(request).settings.base_url.rstrip("/")
     pdf = next((f for f in _public_originals(item, files_open) if f.mime == "application/pdf"), None)
     return PlainTextResponse(
-        citations.ris(item, f"{base}/items/{item.id}", base + file_path(pdf) if pdf else None),
+        citations.to_ris(item, f"{base}/items/{item.id}", base + pdf.path if pdf else None),
         media_type="application/x-research-info-systems",
         headers={"content-disposition": f'attachment; filename="{item.id}.ris"'},
     )
@@ -197,9 +142,7 @@ def metadata_jsonld(request: Request, item_id: str) -> Response:
     item, _, _, files_open = load_for_reader(request, item_id)
     base = wiring_of(request).settings.base_url.rstrip("/")
     thumb = thumbnail_of(item) if files_open else None
-    data = linked_data.jsonld(
-        item, base, _public_originals(item, files_open), base + file_path(thumb) if thumb else None
-    )
+    data = jsonld.to_jsonld(item, base, _public_originals(item, files_open), base + thumb.path if thumb else None)
     return JSONResponse(data, media_type="application/ld+json")
 
 
@@ -207,7 +150,7 @@ def metadata_jsonld(request: Request, item_id: str) -> Response:
 def linkset(request: Request, item_id: str) -> Response:
     item, _, _, files_open = load_for_reader(request, item_id)
     base = wiring_of(request).settings.base_url.rstrip("/")
-    text = linked_data.linkset_text(item, base, _public_originals(item, files_open))
+    text = signposting.linkset_text(item, base, _public_originals(item, files_open))
     return PlainTextResponse(text, media_type="application/linkset")
 
 
@@ -215,5 +158,5 @@ def linkset(request: Request, item_id: str) -> Response:
 def linkset_json(request: Request, item_id: str) -> Response:
     item, _, _, files_open = load_for_reader(request, item_id)
     base = wiring_of(request).settings.base_url.rstrip("/")
-    data = linked_data.linkset_json(item, base, _public_originals(item, files_open))
+    data = signposting.linkset_json(item, base, _public_originals(item, files_open))
     return JSONResponse(data, media_type="application/linkset+json")

@@ -12,8 +12,8 @@ from repository.db.uow import reading
 from repository.domain import utcnow
 from web import catalog, i18n
 from web.auth import local_target, wiring_of
-from web.pages.paging import Pager
 from web.templating import render
+from web.views.paging import Pager
 
 router = APIRouter(include_in_schema=False)
 

@@ -27,8 +27,8 @@ from web import auth
 from web.auth import wiring_of
 from web.i18n import N_
 from web.limits import takes_uploads
-from web.pages.workspace import _uploads, upload_context, upload_metadata
 from web.templating import render
+from web.views.forms import upload_context, upload_metadata, uploaded_files
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(auth.check_csrf)])
 
@@ -71,7 +71,7 @@ async def deposit(request: Request) -> Response:
     form = await request.form()
     wiring = wiring_of(request)
     actor = user.as_actor()
-    files = _uploads(form)
+    files = uploaded_files(form)
     meta, _ = upload_metadata(form, files)
 
     def work() -> str:

@@ -17,17 +17,17 @@ from starlette.datastructures import URL, QueryParams
 
 from indexer.ports import FACETS, FLAG_FACETS, MAX_WINDOW, YEAR, Page, Query, Sort
 from indexer.service import at_page, search
+from repository.courses.service import lesson_for_hit
 from repository.db import records
 from repository.db.uow import reading
 from repository.errors import InvalidInput
-from repository.services.courses import lesson_for_hit
 from web import i18n
 from web.auth import current_actor, wiring_of
 from web.i18n import N_
-from web.pages.labels import BROWSE_FIELDS, TYPES, collection_label, language_name, license_label, license_name
-from web.pages.paging import Pager
 from web.params import parse_count
 from web.templating import render
+from web.views.labels import BROWSE_FIELDS, TYPES, collection_label, language_name, license_label, license_name
+from web.views.paging import Pager
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 20

@@ -6,12 +6,6 @@ token (`auth.check_csrf`). Pages call the same services as the API and CLI.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 
 from repository.db import records
 from repository.db import tables as t
@@ -28,27 +22,20 @@ from repository.domain import Status, Visibility, utcnow
 from repository.errors import InvalidInput, InvalidMetadata, MawridError, TooLarge
 from repository.filenames import check_filename
 from repository.ingest import jobs as jobs_service
-from repository.metadata import with_value_languages
-from repository.objects import temp
 from repository.services import batch, users
 from repository.services.files import NewFile, deposit_with_files
 from web import auth
 from web.auth import wiring_of
+from web.housekeeping import import_folder
 from web.i18n import N_
 from web.limits import takes_uploads
-from web.pages.labels import LICENSES, TYPES
-from web.pages.paging import Pager
 from web.params import RowId
 from web.templating import render
+from web.views.forms import collections_by_community, form_date, upload_context, upload_metadata, uploaded_files
+from web.views.paging import Pager
 from web.wiring import spool_dir
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(auth.require_staff), Depends(auth.check_csrf)])
-
-
-def collections_by_community(request: Request) -> list[tuple[Any, list[Any]]]:
-    with reading(wiring_of(request).engine) as conn:
-        collections = records.list_collections(conn)
-        return [(c, [col for col in collections if col.community_id == c.id]) for c in records.list_communities(conn)]
 
 
 @router.get("/workspace")
@@ -100,56 +87,9 @@ def item_list(request: Request, status: str = "", collection: str = "", page: in
 # --- upload -------------------------------------------------------------------------------
 
 
-def upload_context(request: Request, values: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "groups": collections_by_community(request),
-        "types": TYPES,
-        "licenses": LICENSES,
-        "values": values or {"title_lang": "", "type": "article", "visibility": "public"},
-        "max_bytes": wiring_of(request).settings.max_upload_bytes,
-    }
-
-
 @router.get("/workspace/upload")
 def upload_form(request: Request) -> Response:
     return render(request, "workspace/upload.html", upload_context(request))
-
-
-def _lines(value: Any) -> list[str]:
-    return [line.strip() for line in str(value or "").splitlines() if line.strip()]
-
-
-def _uploads(form: FormData, name: str = "files") -> list[UploadFile]:
-    return [f for f in form.getlist(name) if isinstance(f, UploadFile) and f.filename]
-
-
-def upload_metadata(form: FormData, files: list[UploadFile]) -> tuple[dict[str, Any], list[str]]:
-    """Metadata from the upload form; with no title, the first file's name stands in until extraction."""
-    title_lang = str(form.get("title_lang") or "") or None
-    title = str(form.get("title", "")).strip()
-    provisional = []
-    if not title and files:
-        title, provisional = Path(files[0].filename or "").stem or "untitled", ["titles"]
-    meta: dict[str, Any] = {
-        "titles": [{"value": title, **({"lang": title_lang} if title_lang else {})}] if title else [],
-        "type": str(form.get("type") or "other"),
-    }
-    if _lines(form.get("creators")):
-        meta["creators"] = [{"name": n} for n in _lines(form.get("creators"))]
-    if _lines(form.get("subjects")):
-        meta["subjects"] = [
-            {"value": s, **({"lang": title_lang} if title_lang else {})} for s in _lines(form.get("subjects"))
-        ]
-    if str(form.get("abstract", "")).strip():
-        meta["abstracts"] = [
-            {"value": str(form.get("abstract")).strip(), **({"lang": title_lang} if title_lang else {})}
-        ]
-    for name in ("language", "date_issued", "publisher"):
-        if str(form.get(name, "")).strip():
-            meta[name] = str(form.get(name)).strip()
-    if str(form.get("license", "")).strip():
-        meta["license"] = {"uri": str(form.get("license")).strip()}
-    return with_value_languages(meta), provisional
 
 
 @router.post("/workspace/upload")
@@ -158,9 +98,9 @@ async def upload(request: Request) -> Response:
     form = await request.form()
     wiring = wiring_of(request)
     actor = auth.current_actor(request)
-    files = _uploads(form)
+    files = uploaded_files(form)
     meta, provisional = upload_metadata(form, files)
-    embargo = _date(form.get("embargo_until"))
+    embargo = form_date(form.get("embargo_until"))
     visibility = Visibility.RESTRICTED if form.get("visibility") == "restricted" else Visibility.PUBLIC
 
     def work() -> tuple[str, list[tuple[str, str]]]:
@@ -200,15 +140,6 @@ async def upload(request: Request) -> Response:
             request, N_("This file is already in another item; delete this draft if it is a duplicate:"), "error", link
         )
     return RedirectResponse(f"/workspace/items/{item_id}", status_code=303)
-
-
-def _date(value: Any) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)") from exc
 
 
 # --- ingest queue ---------------------------------------------------------------------------
@@ -287,7 +218,7 @@ async def run_import(request: Request) -> Response:
     wiring = wiring_of(request)
     actor = auth.current_actor(request)
     sheet = form.get("sheet")
-    files = _uploads(form)
+    files = uploaded_files(form)
     publish = form.get("publish") == "yes"
     collection = str(form.get("collection", ""))
 
@@ -313,31 +244,13 @@ async def run_import(request: Request) -> Response:
             problems=problems,
         )
 
-    with _import_folder(spool_dir(wiring.settings)) as folder:
+    with import_folder(spool_dir(wiring.settings)) as folder:
         try:
             result = await run_in_threadpool(work, folder)
         except MawridError as exc:
             context = {"groups": collections_by_community(request), "columns": batch.COLUMNS, "error": exc}
             return render(request, "workspace/import.html", context, status_code=exc.http_status)
     return render(request, "workspace/import_done.html", {"result": result})
-
-
-IMPORT_PREFIX = "import-"
-
-
-@contextmanager
-def _import_folder(parent: Path) -> Iterator[Path]:
-    """A scratch folder for an uploaded batch, locked while this request uses it, so that the
-    housekeeping sweep removes it only if the process died (repository/objects/temp.py)."""
-    parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=IMPORT_PREFIX, dir=parent))
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        temp.hold(fd)
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        os.close(fd)
 
 
 # --- API tokens -----------------------------------------------------------------------------

@@ -13,12 +13,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from repository.courses import Outline
+from repository.courses.outline import Outline
+from repository.courses.service import Attribution, Course, attributions, load_course
 from repository.db import records
 from repository.db import tables as t
 from repository.domain import Actor, Community, Item
 from repository.errors import NotFound
-from repository.services.courses import Attribution, Course, attributions, load_course
 from repository.settings import Settings
 from web import catalog
 

@@ -1,4 +1,4 @@
-"""How an item is cited: BibTeX, RIS, APA, and Highwire Press tags for Google Scholar.
+"""Item → citation formats: BibTeX, RIS, APA, and Highwire Press tags for Google Scholar.
 
 Pure functions from an item and its URLs to text; no I/O. Creator names are
 taken as given ("Family, Given" when the cataloguer wrote them so; Arabic
@@ -87,7 +87,7 @@ def _bib_escape(value: str) -> str:
     return re.sub(r"([\\{}%&#_$])", r"\\\1", value)
 
 
-def bibtex(item: Item, url: str) -> str:
+def to_bibtex(item: Item, url: str) -> str:
     meta = item.metadata
     kind = BIBTEX_TYPES.get(item.type, "misc")
     creators = _creators(item)
@@ -122,7 +122,7 @@ def bibtex(item: Item, url: str) -> str:
 # --- RIS -----------------------------------------------------------------------------------
 
 
-def ris(item: Item, url: str, pdf_url: str | None = None) -> str:
+def to_ris(item: Item, url: str, pdf_url: str | None = None) -> str:
     meta = item.metadata
     journal = meta.get("journal") or {}
     first, last = _pages(item)

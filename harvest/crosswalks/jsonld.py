@@ -1,31 +1,16 @@
-"""Machine-readable descriptions of an item page: schema.org JSON-LD and FAIR Signposting.
+"""Item → schema.org JSON-LD, with the LRMI properties for learning resources; a course adds its lessons.
 
-JSON-LD follows schema.org with the LRMI properties for learning resources;
-a course's own page adds its lessons (`course_jsonld`).
-Signposting (signposting.org/FAIR, level 1) puts typed links in the landing
-page's `Link` header; past `MAX_LINKED_FILES` files the header points to a
-linkset document (RFC 9264) instead, so headers stay small.
+Pure, like the other crosswalks: the item pages embed the result and serve it as metadata.jsonld.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
-from urllib.parse import quote
 
-from markupsafe import Markup
-
+from harvest.crosswalks.citations import doi
+from repository.courses.service import Course
 from repository.domain import FileRef, Item
-from repository.services.courses import Course
-from web.downloads import content_type, file_path
-from web.pages.citations import doi
 
-MAX_LINKED_FILES = 5
-# RFC 3986 reserved characters and "%": left as they are, so a URI that is already valid stays unchanged.
-URI_SAFE = ":/?#[]@!$&'()*+,;=%~"
-LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-MEDIA_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$", re.ASCII)
 SCHEMA_TYPES = {
     "article": "ScholarlyArticle",
     "journal": "Periodical",
@@ -60,7 +45,7 @@ def _person(creator: dict[str, Any]) -> dict[str, Any]:
     return person
 
 
-def jsonld(item: Item, base: str, files: list[FileRef], thumbnail: str | None) -> dict[str, Any]:
+def to_jsonld(item: Item, base: str, files: list[FileRef], thumbnail: str | None) -> dict[str, Any]:
     """The schema.org description of an item; `files` are the originals a reader may download."""
     meta = item.metadata
     url = f"{base}/items/{item.id}"
@@ -114,8 +99,8 @@ def jsonld(item: Item, base: str, files: list[FileRef], thumbnail: str | None) -
         {
             "@type": "MediaObject",
             "name": f.name,
-            "contentUrl": base + file_path(f),
-            "encodingFormat": content_type(f).split(";")[0],
+            "contentUrl": base + f.path,
+            "encodingFormat": f.media_type,
             "contentSize": str(f.size),
         }
         for f in files
@@ -147,11 +132,11 @@ def jsonld(item: Item, base: str, files: list[FileRef], thumbnail: str | None) -
     return data
 
 
-def course_jsonld(course: Course, base: str, files: list[FileRef], thumbnail: str | None) -> dict[str, Any]:
+def course_to_jsonld(course: Course, base: str, files: list[FileRef], thumbnail: str | None) -> dict[str, Any]:
     """The course as schema.org Course + LearningResource (LRMI), its lessons as `hasPart`, in reading order."""
     item = course.item
     home = f"{base}/courses/{item.id}"
-    data = jsonld(item, base, files, thumbnail)
+    data = to_jsonld(item, base, files, thumbnail)
     data["@type"] = ["Course", "LearningResource"]
     data["url"] = home
     data["version"] = course.edition
@@ -187,81 +172,3 @@ def course_jsonld(course: Course, base: str, files: list[FileRef], thumbnail: st
     if course.adapted_from:
         data["isBasedOn"] = f"{base}/courses/{course.adapted_from}"
     return data
-
-
-def jsonld_script(data: dict[str, Any]) -> Markup:
-    """The JSON for a <script type="application/ld+json"> block, safe against `</script>` in values."""
-    text = json.dumps(data, ensure_ascii=False, indent=1)
-    safe = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(safe)  # noqa: S704 - every <, > and & is escaped as JSON above
-
-
-# --- FAIR Signposting ------------------------------------------------------------------------
-
-
-def signposts(item: Item, base: str, files: list[FileRef]) -> list[tuple[str, str, str | None]]:
-    """(target, rel, type) links describing the landing page, before any truncation."""
-    url = f"{base}/items/{item.id}"
-    cite_as = f"https://doi.org/{doi(item)}" if doi(item) else url
-    links: list[tuple[str, str, str | None]] = [
-        (cite_as, "cite-as", None),
-        (f"https://schema.org/{schema_type(item)}", "type", None),
-        ("https://schema.org/AboutPage", "type", None),
-        (f"{url}/cite.bib", "describedby", "application/x-bibtex"),
-        (f"{url}/cite.ris", "describedby", "application/x-research-info-systems"),
-        (f"{url}/metadata.jsonld", "describedby", "application/ld+json"),
-    ]
-    links += [
-        (f"https://orcid.org/{c['orcid']}", "author", None) for c in item.metadata.get("creators", []) if c.get("orcid")
-    ]
-    if item.metadata.get("license"):
-        links.append((item.metadata["license"]["uri"], "license", None))
-    links += [(base + file_path(f), "item", content_type(f).split(";")[0]) for f in files]
-    return links
-
-
-def as_uri(iri: str) -> str:
-    """An IRI as the URI a header may carry (RFC 3987 §3.1): non-ASCII as UTF-8 percent-escapes.
-
-    Spaces, quotes, angle brackets and control characters (CR and LF among them) are escaped too,
-    so metadata such as an Arabic DOI or licence URI can neither break the header nor end it.
-    """
-    return quote(LONE_PERCENT.sub("%25", iri), safe=URI_SAFE)
-
-
-def _header_value(target: str, rel: str, media_type: str | None) -> str:
-    """One RFC 8288 link-value; the target is always a URI, the type only if it is a plain media type."""
-    typed = f'; type="{media_type}"' if media_type and MEDIA_TYPE.match(media_type) else ""
-    return f'<{as_uri(target)}>; rel="{rel}"' + typed
-
-
-def link_header(item: Item, base: str, files: list[FileRef]) -> str:
-    links = signposts(item, base, files)
-    if len(files) > MAX_LINKED_FILES:
-        links = [link for link in links if link[1] != "item"]
-        url = f"{base}/items/{item.id}"
-        links += [
-            (f"{url}/linkset", "linkset", "application/linkset"),
-            (f"{url}/linkset.json", "linkset", "application/linkset+json"),
-        ]
-    return ", ".join(_header_value(*link) for link in links)
-
-
-def linkset_text(item: Item, base: str, files: list[FileRef]) -> str:
-    """RFC 9264 §4.1 application/linkset: link-values with an explicit anchor."""
-    anchor = f"{base}/items/{item.id}"
-    return (
-        ",\n".join(
-            _header_value(target, rel, media_type) + f'; anchor="{anchor}"'
-            for target, rel, media_type in signposts(item, base, files)
-        )
-        + "\n"
-    )
-
-
-def linkset_json(item: Item, base: str, files: list[FileRef]) -> dict[str, Any]:
-    """RFC 9264 §4.2 application/linkset+json."""
-    context: dict[str, Any] = {"anchor": f"{base}/items/{item.id}"}
-    for target, rel, media_type in signposts(item, base, files):
-        context.setdefault(rel, []).append({"href": target} | ({"type": media_type} if media_type else {}))
-    return {"linkset": [context]}

@@ -1,7 +1,7 @@
 """A course as a file to take away: IMS Common Cartridge, its original SCORM package, or a plain zip.
 
 The course pages' download links and `mawrid export --format` both write
-through `write_export`. The cartridge is `harvest.cartridge`'s; the SCORM
+through `write_export`. The cartridge is `harvest.exports.cartridge`'s; the SCORM
 download is the package the course was made from, byte for byte (a course
 built in the workspace has none); the plain zip holds the course's own
 files and a README with its outline and the attribution list.
@@ -12,12 +12,12 @@ from __future__ import annotations
 import zipfile
 from typing import BinaryIO
 
-from harvest.cartridge import attribution_text, write_cartridge
 from harvest.crosswalks.context import Context
+from harvest.exports.cartridge import attribution_text, write_cartridge
+from repository.courses.service import Attribution, Course
 from repository.domain import FileRef, FileRole, Item
 from repository.errors import InvalidInput, NotFound
 from repository.objects.ports import CHUNK, ObjectStore
-from repository.services.courses import Attribution, Course
 
 FORMATS = ("imscc", "scorm", "zip")
 SCORM_KINDS = ("scorm12", "scorm2004")

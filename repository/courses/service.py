@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from repository.courses import Outline, outline_from_json, outline_from_package
+from repository.courses.outline import Outline, outline_from_json, outline_from_package
 from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import UnitOfWork

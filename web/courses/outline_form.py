@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping
 from typing import TypeVar
 
-from repository.courses import MAX_TITLE, Lesson, Module, Outline, Resource, outline_from_json
+from repository.courses.outline import MAX_TITLE, Lesson, Module, Outline, Resource, outline_from_json
 from repository.errors import Conflict, InvalidInput
 
 OPS = (

@@ -3,7 +3,7 @@
 Readers see a course when `Item.is_public(today)` holds, staff always. A
 lesson shows the course's own files (PDFs and slides inline, video and audio
 with their caption tracks, package pages in a sandboxed frame, played from
-the package origin when one is configured — see `web.packages`) and links
+the package origin when one is configured — see `web.courses.packages`) and links
 to other repository items, each only if the reader may see it. Every page ends with the generated attribution list.
 """
 
@@ -23,26 +23,28 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
+from harvest.crosswalks import jsonld
 from harvest.crosswalks.context import Context
-from repository.courses import Lesson, Module, Resource
+from harvest.exports.course_files import FORMATS, MEDIA_TYPES, export_name, original_package, write_export
+from repository.courses.outline import Lesson, Module, Resource
+from repository.courses.service import Course, editions, load_course
 from repository.db import records
 from repository.db.uow import reading
 from repository.domain import Actor, FileRef, Item, Status, utcnow
 from repository.errors import NotFound
-from repository.services.courses import Course, editions, load_course
-from web import course_catalog, i18n, packages
+from web import i18n
 from web.auth import current_actor, wiring_of
-from web.course_exports import FORMATS, MEDIA_TYPES, export_name, original_package, write_export
-from web.downloads import ACTIVE_CSP, content_disposition, file_path, serve_file
+from web.courses import catalog as course_catalog
+from web.courses import packages
+from web.courses.labels import CONTRIBUTOR_ROLES, LEVELS, template_globals
+from web.downloads import ACTIVE_CSP, content_disposition, serve_file
 from web.i18n import N_
-from web.pages import linked_data
-from web.pages.course_labels import CONTRIBUTOR_ROLES, LEVELS, template_globals
-from web.pages.items import file_views, thumbnail_of
-from web.pages.labels import language_name, license_label
-from web.pages.paging import Pager
 from web.params import RowId
 from web.security import PAGE_CSP
-from web.templating import env, render, render_bare
+from web.templating import env, jsonld_script, render, render_bare
+from web.views.item_view import file_views, thumbnail_of
+from web.views.labels import language_name, license_label
+from web.views.paging import Pager
 
 router = APIRouter(include_in_schema=False)
 env.globals.update(template_globals())
@@ -180,7 +182,7 @@ def course_home(request: Request, item_id: str) -> Response:
         shown = course_catalog.visible_items(conn, [i for _, i in lineage] + related, reader.actor, reader.today)
         credits = course_catalog.credits_for(conn, course, reader.actor, reader.today)
     thumb = thumbnail_of(item) if reader.files_open else None
-    thumb_url = base + file_path(thumb) if thumb else None
+    thumb_url = base + thumb.path if thumb else None
     public_files = item.originals() if reader.files_open else []
     context: dict[str, Any] = {
         "course": course,
@@ -197,12 +199,12 @@ def course_home(request: Request, item_id: str) -> Response:
         "credits": credits,
         "files_open": reader.files_open,
         "is_public": item.is_public(reader.today),
-        "files": [(f, file_path(f)) for f in public_files],
+        "files": [(f, f.path) for f in public_files],
         "formats": [f for f in FORMATS if f != "scorm" or original_package(item) is not None],
         "license_label": license_label(item.metadata.get("license")),
-        "thumbnail": file_path(thumb) if thumb else None,
+        "thumbnail": thumb.path if thumb else None,
         "canonical": f"{base}/courses/{item.id}",
-        "jsonld": linked_data.jsonld_script(linked_data.course_jsonld(course, base, public_files, thumb_url)),
+        "jsonld": jsonld_script(jsonld.course_to_jsonld(course, base, public_files, thumb_url)),
     }
     headers = {"link": f'<{base}/items/{item.id}>; rel="describedby"; type="text/html"'}
     if not item.is_public(reader.today):
@@ -265,7 +267,7 @@ def resource_views(request: Request, reader: Reader, lesson: Lesson, linked: dic
             kind = view.kind if view.kind in ("pdf", "video", "audio", "image") else "download"
             views.append(ResourceView(r, kind, view.url, ref, view.captions))
         else:
-            views.append(ResourceView(r, "download", file_path(ref), ref))
+            views.append(ResourceView(r, "download", ref.path, ref))
     return views
 
 
@@ -307,7 +309,7 @@ def lesson_page(request: Request, item_id: str, number: RowId) -> Response:
         "is_public": reader.item.is_public(reader.today),
         "license_label": license_label(reader.item.metadata.get("license")),
         "canonical": f"{base}/courses/{item_id}/lessons/{number}",
-        "jsonld": linked_data.jsonld_script(_lesson_jsonld(course, base, number, lesson, module)),
+        "jsonld": jsonld_script(_lesson_jsonld(course, base, number, lesson, module)),
     }
     headers = {} if context["is_public"] else {"x-robots-tag": "noindex", "cache-control": "private, no-store"}
     if wiring.settings.package_origin:  # the page's own policy, letting it frame the package player

@@ -23,22 +23,23 @@ from starlette.datastructures import FormData
 
 from indexer.ports import Query
 from indexer.service import search
-from repository.courses import Resource
+from repository.courses import service as courses
+from repository.courses.outline import Resource
 from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import reading
 from repository.domain import FileRole, Item, Metadata, Status
 from repository.errors import Conflict, InvalidInput, InvalidMetadata, MawridError, NotFound
 from repository.licenses import Level, check_inclusion, license_for
-from repository.services import courses, workflow
+from repository.services import workflow
 from repository.services.deposit import update_metadata
-from web import auth, catalog, packages
+from web import auth, catalog
 from web.auth import wiring_of
+from web.courses import outline_form, packages
+from web.courses.labels import CONTRIBUTOR_ROLES, LEVELS, course_licenses, template_globals
 from web.i18n import N_
-from web.pages import outline_form
-from web.pages.course_labels import CONTRIBUTOR_ROLES, LEVELS, course_licenses, template_globals
-from web.pages.workspace import collections_by_community
 from web.templating import env, render
+from web.views.forms import collections_by_community
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(auth.require_staff), Depends(auth.check_csrf)])
 env.globals.update(template_globals())

@@ -17,7 +17,7 @@ from babel.dates import format_timedelta
 from repository.licenses import CATALOGUE, License, license_for
 from web import i18n
 from web.i18n import N_
-from web.pages.labels import license_label
+from web.views.labels import license_label
 
 LEVELS = {
     "secondary": N_("Secondary education"),

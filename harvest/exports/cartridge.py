@@ -22,11 +22,11 @@ from lxml import etree
 
 from harvest.crosswalks.context import Context
 from harvest.crosswalks.elements import root, sub
-from repository.courses import Resource
+from repository.courses.outline import Resource
+from repository.courses.service import Attribution, Course
 from repository.domain import FileRef, Item
 from repository.ingest.safezip import SafeZip
 from repository.objects.ports import CHUNK, ObjectStore
-from repository.services.courses import Attribution, Course
 
 CP = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
 LOM = "http://ltsc.ieee.org/xsd/imsccv1p1/LOM/manifest"
