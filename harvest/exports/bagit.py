@@ -32,6 +32,7 @@ from repository.services.versioning import record_change, snapshot
 
 DublinCore = Callable[[Item], bytes]
 FORMAT = "mawrid-bag/1"
+STRUCTURE = "structure.json"  # beside the bags: the communities and collections to restore first
 
 
 def item_record(item: Item) -> dict[str, Any]:
@@ -90,7 +91,7 @@ def export_structure(engine: Any, dest: Path) -> Path:
             "communities": [asdict(c) for c in records.list_communities(conn)],
             "collections": [asdict(c) for c in records.list_collections(conn)],
         }
-    path = dest / "structure.json"
+    path = dest / STRUCTURE
     path.write_text(json.dumps(structure, ensure_ascii=False, indent=2), "utf-8")
     return path
 

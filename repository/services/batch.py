@@ -36,6 +36,7 @@ from repository.errors import InvalidInput, InvalidMetadata, MawridError, NotFou
 from repository.filenames import check_filename
 from repository.metadata import identifiers_of, validate_metadata
 from repository.objects.ports import CHUNK, ObjectStore
+from repository.services.collections import create_collection, create_community
 from repository.services.deposit import check_item_id
 from repository.services.files import NewFile, deposit_with_files
 from repository.services.workflow import publish_item
@@ -389,3 +390,20 @@ def _already_there(conn: Connection, entry: Entry) -> str | None:
         if holder:
             return f"{path.name} is already in item {holder}"
     return None
+
+
+DEFAULT_COMMUNITY = ("general", "General", "عام")
+DEFAULT_COLLECTION = ("imported", "Imported", "مستورد")
+
+
+def default_collection(uow: UnitOfWork, actor: Actor) -> str:
+    """The collection for an import that names none: "Imported", in the community "General", made when missing."""
+    with reading(uow.engine) as conn:
+        communities = {c.id for c in records.list_communities(conn)}
+        collections = {c.id for c in records.list_collections(conn)}
+    community, collection = DEFAULT_COMMUNITY[0], DEFAULT_COLLECTION[0]
+    if community not in communities:
+        create_community(uow, actor, *DEFAULT_COMMUNITY)
+    if collection not in collections:
+        create_collection(uow, actor, community, *DEFAULT_COLLECTION)
+    return collection

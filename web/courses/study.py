@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -25,7 +23,8 @@ from starlette.background import BackgroundTask
 
 from harvest.crosswalks import jsonld
 from harvest.crosswalks.context import Context
-from harvest.exports.course_files import FORMATS, MEDIA_TYPES, export_name, original_package, write_export
+from harvest.exports import service as exports
+from harvest.exports.course_files import FORMATS, MEDIA_TYPES, export_name, original_package
 from repository.courses.outline import Lesson, Module, Resource
 from repository.courses.service import Course, editions, load_course
 from repository.db import records
@@ -45,6 +44,7 @@ from web.templating import env, jsonld_script, render, render_bare
 from web.views.item_view import file_views, thumbnail_of
 from web.views.labels import language_name, license_label
 from web.views.paging import Pager
+from web.wiring import spool_dir
 
 router = APIRouter(include_in_schema=False)
 env.globals.update(template_globals())
@@ -435,16 +435,7 @@ def download_course(request: Request, item_id: str, fmt: str) -> Response:
     with reading(wiring.engine) as conn:
         credits = course_catalog.credits_for(conn, reader.course, reader.actor, reader.today)
     ctx = Context(wiring.settings.base_url.rstrip("/"), wiring.settings.repository_name, reader.today)
-    spool = wiring.settings.data_dir / "tmp"
-    spool.mkdir(parents=True, exist_ok=True)
-    handle, path = tempfile.mkstemp(dir=spool, prefix="course-")
-    os.close(handle)
-    try:
-        with Path(path).open("wb") as out:
-            write_export(reader.course, fmt, wiring.store, ctx, credits, out)
-    except BaseException:
-        os.unlink(path)
-        raise
+    path = exports.spool_course(reader.course, fmt, wiring.store, ctx, credits, spool_dir(wiring.settings))
     headers = {
         "content-disposition": content_disposition(export_name(reader.course, fmt), inline=False),
         "content-security-policy": ACTIVE_CSP,
