@@ -20,10 +20,10 @@ from repository.domain import SYSTEM
 from repository.services.files import add_file
 from repository.services.workflow import publish_item
 from tests.browser.conftest import Site, new_context, screenshot, serious_violations, sign_in
+from tests.course_factories import course_metadata, ingest, make_course
 from tests.factories import make_item
 from tests.ingest.builders import SCORM12, course
-from tests.oer.builders import canvas_cartridge, nested_package, probe_package
-from tests.oer.conftest import course_metadata, ingest, make_course
+from tests.ingest.package_builders import canvas_cartridge, nested_package, probe_package
 
 pytestmark = pytest.mark.browser
 COLLECTION = "edu-courses"

@@ -33,6 +33,7 @@ from repository.db import tables as t
 from repository.domain import ANONYMOUS, Actor, FileRef, FileRole
 from repository.services.files import add_file
 from tests.conftest import LIBRARIAN
+from tests.web.conftest import client  # noqa: F401 - the web tests' fixture, for pages that show search results
 from web.wiring import Wiring
 
 ES_URL = os.environ.get("MAWRID_ELASTICSEARCH_URL")

@@ -10,13 +10,13 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from lxml import etree
 
+from tests.course_factories import CC_BY_SA, PDF, ingest
 from tests.factories import make_item
-from tests.oer.conftest import CC_BY_SA, PDF, ingest
-from tests.oer.test_course_builder import edit, item_of, outline_of, shape
 from tests.web.conftest import csrf_of
+from tests.web.courses.test_builder import edit, item_of, outline_of, shape
 from web.wiring import Wiring
 
-XSD = Path(__file__).resolve().parents[2] / "schemas" / "xsd" / "imscc11"
+XSD = Path(__file__).resolve().parents[3] / "schemas" / "xsd" / "imscc11"
 CP = {"cp": "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"}
 
 

@@ -20,7 +20,7 @@ from repository.services.files import add_file
 from tests.factories import make_item
 from web.wiring import Wiring
 
-XSD = Path(__file__).resolve().parents[2] / "schemas" / "xsd" / "imscc11"
+XSD = Path(__file__).resolve().parents[3] / "schemas" / "xsd" / "imscc11"
 CTX = Context(base_url="https://repository.example.edu", repository_name="Mawrid", today=date(2026, 1, 1))
 CC_BY = {"uri": "https://creativecommons.org/licenses/by/4.0/", "label": "CC BY 4.0"}
 

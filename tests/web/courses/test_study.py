@@ -23,9 +23,9 @@ from repository.services.files import add_file
 from repository.services.workflow import delete_item, publish_item, withdraw_item
 from repository.settings import Settings
 from tests.conftest import LIBRARIAN
+from tests.course_factories import CC_BY, course_metadata, ingest, make_course
 from tests.factories import make_item
-from tests.oer.builders import canvas_cartridge, probe_package
-from tests.oer.conftest import CC_BY, course_metadata, ingest, make_course
+from tests.ingest.package_builders import canvas_cartridge, probe_package
 from tests.web.conftest import sign_in
 from web.app import create_app
 from web.courses import packages
@@ -380,7 +380,7 @@ def test_open_course_listing_filters_by_faculty_level_and_language(
     assert "/courses" in client.get("/sitemap-pages.xml").text
 
 
-CANVAS_EXPORT = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "imscc" / "ally-workshop.imscc"
+CANVAS_EXPORT = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "imscc" / "ally-workshop.imscc"
 
 
 @pytest.mark.corpus

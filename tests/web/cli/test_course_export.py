@@ -11,9 +11,9 @@ from repository.domain import SYSTEM
 from repository.services.collections import create_collection, create_community
 from repository.services.files import add_file
 from repository.settings import Settings
-from tests.oer.builders import probe_package
-from tests.oer.conftest import course_metadata, ingest, make_course
-from tests.web.test_cli import mawrid
+from tests.course_factories import course_metadata, ingest, make_course
+from tests.ingest.package_builders import probe_package
+from tests.web.cli.test_commands import mawrid
 from web.wiring import wire
 
 

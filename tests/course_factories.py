@@ -1,4 +1,4 @@
-"""Fixtures for the OER tests: the web app on both backends, staff sign-in, courses made through the services."""
+"""Courses for the tests, made through the services: metadata, a full Arabic course, ingest in this process."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from repository.services.workflow import publish_item
 from tests.conftest import LIBRARIAN
 from tests.factories import make_item
 from tests.ingest.builders import pdf
-from tests.web.conftest import client, staff  # noqa: F401 - the web tests' fixtures, shared
 from web.wiring import Wiring
 
 CC_BY = {"uri": "https://creativecommons.org/licenses/by/4.0/", "label": "CC BY 4.0"}
@@ -27,7 +26,7 @@ CC_BY_NC = {"uri": "https://creativecommons.org/licenses/by-nc/4.0/", "label": "
 PDF = pdf(
     [["Library slides: what a library is", "Catalogues and shelves"]], title="Library slides", author="Huda Salem"
 )
-DEMO = Path(__file__).resolve().parents[2] / "demo" / "items"
+DEMO = Path(__file__).resolve().parents[1] / "demo" / "items"
 
 
 def ingest(wiring: Wiring, item_id: str) -> Item:

@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from indexer.sync import sync
 from repository.courses import service as courses
 from repository.db.uow import reading
+from tests.course_factories import ingest
 from tests.factories import make_item
 from tests.ingest.builders import SCORM2004, Lesson, course
-from tests.oer.conftest import ingest
 from web.wiring import Wiring
 
 

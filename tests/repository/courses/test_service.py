@@ -11,21 +11,9 @@ from repository.errors import Conflict, InvalidInput
 from repository.licenses import Level
 from repository.services.files import add_file
 from repository.services.workflow import publish_item
+from tests.course_factories import CC_BY, CC_BY_NC, course_metadata
 from tests.factories import make_item
 from web.wiring import Wiring
-
-CC_BY = {"uri": "https://creativecommons.org/licenses/by/4.0/", "label": "CC BY 4.0"}
-CC_BY_NC = {"uri": "https://creativecommons.org/licenses/by-nc/4.0/", "label": "CC BY-NC 4.0"}
-
-
-def course_metadata(title: str = "مقدمة في علم المكتبات") -> dict:
-    return {
-        "titles": [{"value": title, "lang": "ar"}],
-        "type": "course",
-        "license": CC_BY,
-        "creators": [{"name": "هدى سالم"}],
-        "oer": {"course_code": "LIB101", "educational_level": "undergraduate", "teaches": ["الفهرسة"]},
-    }
 
 
 def test_outline_json_round_trip_and_lesson_numbers() -> None:
