@@ -53,11 +53,13 @@ def test_a_tampered_token_is_refused() -> None:
 
 @pytest.mark.parametrize("token", ["", ".", "garbage", "a.b.c", "é.ü", "x" * 5000])
 def test_garbage_is_refused(token: str) -> None:
-    bad_token_reason(token)
+    assert bad_token_reason(token) == "the resumptionToken is not one this repository issued"
 
 
 def test_another_installation_s_token_is_refused() -> None:
-    bad_token_reason(tokens.encode(POSITION, "another-secret"))
+    foreign = tokens.encode(POSITION, "another-secret")
+    assert bad_token_reason(foreign) == "the resumptionToken is not one this repository issued"
+    assert tokens.decode(foreign, "ListRecords", "another-secret", NOW) == POSITION  # good where it was issued
 
 
 def test_an_expired_token_is_refused_with_a_reason() -> None:
