@@ -86,6 +86,12 @@ class StoreUnavailable(MawridError):
     http_status, exit_code, slug = 503, 9, "store-unavailable"
 
 
+class FormatUnavailable(MawridError):
+    """An alternative format (audio, braille) this server cannot make: a tool is missing or failed."""
+
+    http_status, exit_code, slug = 503, 9, "format-unavailable"
+
+
 class DirectoryUnavailable(StoreUnavailable):
     """The university directory (LDAP) cannot be reached or answers with an error; local accounts still work."""
 

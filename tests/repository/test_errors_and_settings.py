@@ -21,6 +21,7 @@ SHAPES = {
     errors.UnsupportedFormat: (415, 8, "unsupported-format"),
     errors.StoreUnavailable: (503, 9, "store-unavailable"),
     errors.DirectoryUnavailable: (503, 9, "directory-unavailable"),
+    errors.FormatUnavailable: (503, 9, "format-unavailable"),
     errors.IntegrityError: (500, 10, "integrity"),
 }
 
