@@ -36,6 +36,10 @@ class FileRole(enum.StrEnum):
     THUMBNAIL = "thumbnail"
     SEARCHABLE = "searchable"  # a scanned PDF with its OCR'd text laid over the page images, a derivative
     CAPTION = "caption"
+    # Alternative formats of a text derivative, made on a reader's first request (repository/reading/).
+    EPUB = "epub"
+    SPEECH = "speech"
+    BRAILLE = "braille"
 
 
 class Role(enum.StrEnum):

@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     tus_expiry_hours: float = Field(default=24, gt=0)
     # Temporary files no live process holds are swept once this old (see repository/objects/temp.py).
     temp_grace_minutes: float = Field(default=60, ge=0)
+    # Each tool run that makes an alternative format (espeak-ng, ffmpeg, lou_translate) stops after this.
+    reading_time_limit_seconds: float = Field(default=300, gt=0)
 
     @model_validator(mode="after")
     def _one_search_cluster(self) -> Settings:

@@ -31,6 +31,7 @@ from web.pages import (
     editing,
     items,
     public,
+    reading,
     review,
     search,
     signin,
@@ -99,7 +100,7 @@ def create_app(wiring: Wiring | None = None, *, sync_index: bool = True) -> Fast
         *(m.router for m in (api_files, api_items, api_collections, api_jobs, api_tus, api_docs)),  # files first
         oai.router,
         api_search.router,
-        *(p.router for p in (public, browse, search, items, courses, discovery, signin, workspace, review)),
+        *(p.router for p in (public, browse, search, items, reading, courses, discovery, signin, workspace, review)),
         *(p.router for p in (course_builder, editing, admin)),
     ]
     for router in routers:

@@ -5,11 +5,13 @@ Pure, like the other crosswalks: the item pages embed the result and serve it as
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from harvest.crosswalks.citations import doi
 from repository.courses.service import Course
 from repository.domain import FileRef, Item
+from repository.reading.accessibility import accessibility
 
 SCHEMA_TYPES = {
     "article": "ScholarlyArticle",
@@ -45,8 +47,11 @@ def _person(creator: dict[str, Any]) -> dict[str, Any]:
     return person
 
 
-def to_jsonld(item: Item, base: str, files: list[FileRef], thumbnail: str | None) -> dict[str, Any]:
-    """The schema.org description of an item; `files` are the originals a reader may download."""
+def to_jsonld(
+    item: Item, base: str, files: list[FileRef], thumbnail: str | None, formats: Collection[str] = ()
+) -> dict[str, Any]:
+    """The schema.org description of an item; `files` are the originals a reader may download, `formats` the
+    alternative formats this server can make of its text (see `repository.reading.accessibility`)."""
     meta = item.metadata
     url = f"{base}/items/{item.id}"
     kind = schema_type(item)
@@ -129,6 +134,7 @@ def to_jsonld(item: Item, base: str, files: list[FileRef], thumbnail: str | None
         data["audience"] = {"@type": "EducationalAudience", "educationalRole": oer["intended_audience"]}
     if item.type == "course":
         data["provider"] = {"@type": "CollegeOrUniversity", "name": "Al-Quds Open University"}
+    data.update(accessibility(item, files, formats))
     return data
 
 

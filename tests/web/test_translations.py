@@ -14,6 +14,7 @@ SOURCES = sorted(
         *(WEB / "templates").rglob("*.html"),
         *WEB.rglob("*.py"),
         WEB.parent / "repository" / "metadata.py",
+        WEB.parent / "repository" / "reading" / "tools.py",
         *(WEB.parent / "repository" / "services" / name for name in ("collections.py", "deposit.py", "users.py")),
     ]
 )

@@ -20,6 +20,7 @@ from repository.db import records
 from repository.db.uow import reading
 from repository.domain import FileRef, Item
 from repository.errors import NotFound
+from repository.services.reading import available_formats, texts_of
 from web import catalog
 from web.auth import wiring_of
 from web.courses import catalog as course_catalog
@@ -56,6 +57,7 @@ def landing_page(request: Request, item_id: str) -> Response:
         "is_course": is_course,
         "files": files,
         "files_open": files_open,
+        "readable": files_open and bool(texts_of(item)),
         "is_public": item.is_public(today),
         "pdf": pdf,
         "media": [f for f in files if f.kind in ("video", "audio")],
@@ -64,7 +66,9 @@ def landing_page(request: Request, item_id: str) -> Response:
         "apa": citations.apa(item, url),
         "bibtex": citations.to_bibtex(item, url),
         "highwire": citations.highwire(item, url, base + pdf.url if pdf else None),
-        "jsonld": jsonld_script(jsonld.to_jsonld(item, base, originals, base + thumb.path if thumb else None)),
+        "jsonld": jsonld_script(
+            jsonld.to_jsonld(item, base, originals, base + thumb.path if thumb else None, available_formats())
+        ),
         "doi": citations.doi(item),
         "related": catalog.related(entries, item),
         "canonical": url,
@@ -142,7 +146,8 @@ def metadata_jsonld(request: Request, item_id: str) -> Response:
     item, _, _, files_open = load_for_reader(request, item_id)
     base = wiring_of(request).settings.base_url.rstrip("/")
     thumb = thumbnail_of(item) if files_open else None
-    data = jsonld.to_jsonld(item, base, _public_originals(item, files_open), base + thumb.path if thumb else None)
+    thumb_url = base + thumb.path if thumb else None
+    data = jsonld.to_jsonld(item, base, _public_originals(item, files_open), thumb_url, available_formats())
     return JSONResponse(data, media_type="application/ld+json")
 
 

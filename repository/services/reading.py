@@ -1,0 +1,133 @@
+"""An item's readable documents, and their alternative formats cached as derivatives.
+
+`alternative` makes an EPUB, spoken audio or braille edition of one text
+derivative on its first request and stores it as a derivative of the same
+original, tagged with the text's sha256; later requests get that file back
+without making it again, and a re-extracted text gets a fresh edition. The
+caller checks that the reader may open the item's files.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from sqlalchemy import delete
+
+from repository.db import records
+from repository.db import tables as t
+from repository.db.uow import UnitOfWork
+from repository.domain import FileRef, FileRole, Item, utcnow
+from repository.objects.ports import ObjectStore
+from repository.reading import tools
+from repository.reading.blocks import Document, read_text
+from repository.reading.braille import to_braille
+from repository.reading.epub import BookInfo, to_epub
+from repository.reading.speech import to_audio
+from repository.services.versioning import Clock
+
+
+@dataclass(frozen=True)
+class Format:
+    role: FileRole
+    suffix: str
+    mime: str
+    programs: tuple[str, ...] = ()
+
+
+FORMATS = {
+    "epub": Format(FileRole.EPUB, ".epub", "application/epub+zip"),
+    "audio": Format(FileRole.SPEECH, ".ogg", "audio/ogg", ("espeak-ng", "ffmpeg")),
+    "braille": Format(FileRole.BRAILLE, ".brf", "text/plain; charset=us-ascii", ("lou_translate",)),
+}
+
+
+def available_formats() -> list[str]:
+    """The alternative formats this machine can make (audio and braille need their programs)."""
+    return [name for name, f in FORMATS.items() if not tools.missing(*f.programs)]
+
+
+def texts_of(item: Item) -> list[FileRef]:
+    """The item's text derivatives, in the order of their originals."""
+    order = [f.id for f in item.originals()]
+    texts = [f for f in item.files if f.role is FileRole.TEXT and f.source_file_id in order]
+    return sorted(texts, key=lambda f: order.index(f.source_file_id or 0))
+
+
+def read_document(store: ObjectStore, text: FileRef) -> Document:
+    with store.open(text.key) as fh:
+        body = fh.read().decode("utf-8", "replace")
+    return read_text(body, text.details.get("page_starts"), text.language)
+
+
+def alternative(
+    uow: UnitOfWork,
+    store: ObjectStore,
+    item: Item,
+    text: FileRef,
+    name: str,
+    info: BookInfo,
+    *,
+    seconds: float,
+    clock: Clock = utcnow,
+) -> FileRef:
+    """The `name` ("epub", "audio", "braille") edition of `text`, made and stored unless it already is.
+
+    Raises FormatUnavailable when this server lacks the tools or they fail; StoreUnavailable.
+    """
+    wanted = FORMATS[name]
+    if found := _cached(item, text, wanted):
+        return found
+    tools.require(*wanted.programs)
+    data = _make(name, read_document(store, text), info, seconds)
+    stored = store.put(io.BytesIO(data))
+    with uow:
+        fresh = records.load_item(uow.conn, item.id, for_update=True)
+        if found := _cached(fresh, text, wanted):  # another request made it meanwhile
+            return found
+        stale = [f.id for f in fresh.files if f.role is wanted.role and f.source_file_id == text.source_file_id]
+        if stale:
+            uow.conn.execute(delete(t.files).where(t.files.c.id.in_(stale)))
+        return records.insert_file(
+            uow.conn,
+            item_id=item.id,
+            name=PurePath(text.name).stem + wanted.suffix,
+            size=stored.size,
+            sha256=stored.sha256,
+            md5=stored.md5,
+            mime=wanted.mime,
+            role=wanted.role.value,
+            key=stored.key,
+            created=clock(),
+            source_file_id=text.source_file_id,
+            language=text.language,
+            details={"text_sha256": text.sha256},
+        )
+
+
+def _cached(item: Item, text: FileRef, wanted: Format) -> FileRef | None:
+    return next(
+        (
+            f
+            for f in item.files
+            if f.role is wanted.role
+            and f.source_file_id == text.source_file_id
+            and f.details.get("text_sha256") == text.sha256
+        ),
+        None,
+    )
+
+
+def _make(name: str, document: Document, info: BookInfo, seconds: float) -> bytes:
+    makers: dict[str, Callable[[], bytes]] = {
+        "epub": lambda: to_epub(document, info),
+        "audio": lambda: to_audio(document, fallback=_voice(info.lang), seconds=seconds),
+        "braille": lambda: to_braille(document, fallback=_voice(info.lang), seconds=seconds).encode("ascii", "replace"),
+    }
+    return makers[name]()
+
+
+def _voice(lang: str) -> str:
+    return "ar" if lang == "ar" else "en"
