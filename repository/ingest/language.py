@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Bidi embeddings/overrides/isolates, marks, BOM and soft hyphen: invisible, and harmful to matching.
+# Bidi embeddings/overrides/isolates, marks, BOM and soft hyphen (PDFium writes one as U+FFFE): invisible,
+# and harmful to matching.
 _INVISIBLE = dict.fromkeys(
-    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c\ufeff\u00ad")
+    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c\ufeff\u00ad\ufffe")
 )
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")

@@ -19,6 +19,8 @@ from repository.ingest.language import detect_language, detect_value_language
 HEADING_CHARS = 90
 HEADING_WORDS = 12
 _CLOSING = tuple(".,;:!?،؛؟…")
+_SENTENCE_END = tuple(".!?؟:…")
+SHORT_LINE = 0.7  # of the longest line of its block: shorter, and ending a sentence, it ends a paragraph
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 _NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+\S")
 _BULLET = re.compile(r"^[•◦▪‣●○■□\-*–]\s+")
@@ -119,10 +121,25 @@ def _blocks_of(lines: list[str], page: int, fallback: str | None) -> list[Block]
     if _is_heading(lines[0]) and (len(lines) == 1 or _MARKDOWN_HEADING.match(lines[0])):
         blocks.append(_heading(lines[0], page, fallback))
         lines = lines[1:]
-    if lines:
-        text = _join(lines)
+    for paragraph in _paragraphs(lines):
+        if len(paragraph) > 1 and _NUMBERED_HEADING.match(paragraph[0]) and _is_heading(paragraph[0]):
+            blocks.append(_heading(paragraph[0], page, fallback))  # "2.1 References", set above its text
+            paragraph = paragraph[1:]
+        text = _join(paragraph)
         blocks.append(Block("paragraph", page, _lang(text, fallback), text=text))
     return blocks
+
+
+def _paragraphs(lines: list[str]) -> list[list[str]]:
+    """PDF text often has no blank line between paragraphs: a paragraph also ends at a sentence's end
+    on a line clearly shorter than the full lines around it."""
+    full = max((len(line) for line in lines), default=0)
+    found: list[list[str]] = [[]]
+    for n, line in enumerate(lines):
+        found[-1].append(line)
+        if n + 1 < len(lines) and line.endswith(_SENTENCE_END) and len(line) < full * SHORT_LINE:
+            found.append([])
+    return [p for p in found if p]
 
 
 def _is_heading(line: str) -> bool:

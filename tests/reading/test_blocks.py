@@ -76,3 +76,19 @@ def test_wrapped_lines_join_into_one_paragraph_and_hyphenated_words_mend() -> No
 def test_a_short_block_takes_the_language_of_the_file() -> None:
     (block,) = read_text("٢٠٢٤", language="ar").blocks
     assert block.lang == "ar"
+
+
+def test_paragraphs_without_blank_lines_split_at_a_short_line_ending_a_sentence() -> None:
+    text = (
+        "Open learning reaches students in every branch of the university and\n"
+        "beyond it, by post and online.\n"
+        "2.1 Branches and students\n"
+        "Each of the nineteen branches has its own study centre with a library and\n"
+        "laboratories for the applied sciences."
+    )
+    blocks = [(b.kind, b.text[:24]) for b in read_text(text).blocks]
+    assert blocks == [
+        ("paragraph", "Open learning reaches st"),
+        ("heading", "2.1 Branches and student"),
+        ("paragraph", "Each of the nineteen bra"),
+    ]
