@@ -20,7 +20,7 @@ from repository.db import records
 from repository.db.uow import reading
 from repository.domain import FileRef, Item
 from repository.errors import NotFound
-from repository.services.reading import available_formats, texts_of
+from repository.reading.service import available_formats, texts_of
 from web import catalog
 from web.auth import wiring_of
 from web.courses import catalog as course_catalog

@@ -4,7 +4,7 @@ The same rule as the file downloads decides who may read: `load_for_reader`
 says whether the item's files are open to this reader, and a closed or
 text-less item answers 404 everywhere here. Alternative formats are made on
 the first request and served from the object store afterwards
-(`services.reading.alternative`).
+(`reading.service.alternative`).
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from fastapi.responses import Response
 
 from repository.domain import FileRef, Item
 from repository.errors import NotFound
+from repository.reading import service as reading
 from repository.reading.epub import BookInfo
-from repository.services import reading
 from web.auth import wiring_of
 from web.downloads import serve_file
-from web.pages.items import load_for_reader
 from web.params import RowId
 from web.templating import pick, render
+from web.views.item_view import load_for_reader
 
 router = APIRouter(include_in_schema=False)
 
