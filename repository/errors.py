@@ -102,3 +102,36 @@ class IntegrityError(MawridError):
     """Stored bytes no longer match their recorded digest, or are missing."""
 
     http_status, exit_code, slug = 500, 10, "integrity"
+
+
+class TooManyAttempts(MawridError):
+    """Sign-in refused for now after repeated failures; `retry_after` is the seconds to wait."""
+
+    http_status, exit_code, slug = 429, 7, "too-many-attempts"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+class ExtractionFailed(MawridError):
+    """An extraction did not finish: too slow, out of memory, crashed. Worth retrying later."""
+
+    http_status, exit_code, slug = 500, 11, "extraction-failed"
+
+    @property
+    def reason(self) -> str:
+        """What the job records (the message)."""
+        return self.message
+
+
+class LimitExceeded(ExtractionFailed):
+    """An extraction broke its time or memory limit: the same file would break it again, so no retry."""
+
+    http_status, slug = 422, "limit-exceeded"
+
+
+class Abandoned(MawridError):
+    """An extraction was stopped because its worker asked (shutting down, or its job's lease was lost)."""
+
+    http_status, exit_code, slug = 503, 12, "abandoned"

@@ -28,21 +28,13 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from repository.domain import ANONYMOUS, Actor, Role, User, utcnow
-from repository.errors import Forbidden, MawridError, Unauthorized
+from repository.errors import Forbidden, TooManyAttempts, Unauthorized
 from repository.services import users
 from web.wiring import Wiring
 
 SESSION_COOKIE = "mawrid_session"
 SESSION_KEY = "sid"  # the cookie's entry holding the session secret
 LOGIN_PATH = "/login"
-
-
-class TooManyAttempts(MawridError):
-    http_status, exit_code, slug = 429, 7, "too-many-attempts"
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message, retry_after=retry_after)
-        self.retry_after = retry_after
 
 
 def wiring_of(request: Request) -> Wiring:

@@ -16,12 +16,33 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from repository.errors import Gone, InvalidInput, InvalidMetadata, MawridError, NotFound, Unauthorized
+from repository.errors import Gone, InvalidInput, InvalidMetadata, MawridError, NotFound, TooLarge, Unauthorized
 from web.auth import LOGIN_PATH, local_target
 from web.templating import render
 
 log = logging.getLogger(__name__)
-STATUS_SLUGS = {404: "not-found", 405: "method-not-allowed", 413: "too-large", 400: "invalid-input"}
+
+
+class MethodNotAllowed(MawridError):
+    """A route asked with a method it does not answer (Starlette's 405)."""
+
+    http_status, exit_code, slug = 405, 4, "method-not-allowed"
+
+
+class InvalidRequest(InvalidInput):
+    """Parameters or a body that do not fit the route's declared types (FastAPI's validation, RFC 9110 422)."""
+
+    http_status = 422
+
+
+# The framework's own refusals, as the error each one is. Starlette raises only these (the body cap
+# of web/limits.py the 413); anything else is a bug of ours, answered as one.
+FRAMEWORK_ERRORS: dict[int, type[MawridError]] = {
+    400: InvalidInput,
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: TooLarge,
+}
 
 
 def problem(exc: MawridError, instance: str = "") -> dict[str, object]:
@@ -72,10 +93,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
-        error = NotFound(f"nothing at {request.url.path}") if exc.status_code == 404 else MawridError(str(exc.detail))
-        if exc.status_code != 404:
-            error.http_status = exc.status_code
-            error.slug = STATUS_SLUGS.get(exc.status_code, "http-error")
+        if exc.status_code == 404:
+            error: MawridError = NotFound(f"nothing at {request.url.path}")
+        else:
+            error = FRAMEWORK_ERRORS.get(exc.status_code, MawridError)(str(exc.detail))
         response = respond(request, error)
         response.headers.update(exc.headers or {})
         return response
@@ -83,8 +104,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         fields: dict[str, Any] = {".".join(str(p) for p in e["loc"] if p != "body"): e["msg"] for e in exc.errors()}
-        error = InvalidInput("invalid request — " + "; ".join(f"{k}: {v}" for k, v in fields.items()))
-        error.http_status = 422
+        error = InvalidRequest("invalid request — " + "; ".join(f"{k}: {v}" for k, v in fields.items()))
         response = respond(request, error)
         if wants_json(request):
             body = problem(error, request.url.path) | {"errors": fields}

@@ -33,7 +33,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from repository.errors import MawridError, UnsupportedFormat
+from repository.errors import Abandoned, ExtractionFailed, LimitExceeded, MawridError, UnsupportedFormat
 from repository.ingest import ocr
 from repository.ingest.extract import extract_file
 from repository.ingest.jobs import readable_reason
@@ -52,22 +52,6 @@ Request = tuple[str, str, list[tuple[str, str]]]  # path, name, captions as (nam
 class Limits:
     seconds: float
     memory_mb: int
-
-
-class ExtractionFailed(Exception):
-    """The extraction did not finish: too slow, out of memory, crashed. Worth retrying later."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class LimitExceeded(ExtractionFailed):
-    """The extraction broke its time or memory limit: the same file would break it again, so no retry."""
-
-
-class Abandoned(Exception):
-    """The heartbeat asked to stop (the worker is shutting down or lost its lease)."""
 
 
 class Sandbox:

@@ -40,10 +40,18 @@ from sqlalchemy import Engine, select
 from repository.db import tables as t
 from repository.db.uow import UnitOfWork, reading
 from repository.domain import FileRole, IngestJob, JobStatus, utcnow
-from repository.errors import IntegrityError, MawridError, NotFound, StoreUnavailable
+from repository.errors import (
+    Abandoned,
+    ExtractionFailed,
+    IntegrityError,
+    LimitExceeded,
+    MawridError,
+    NotFound,
+    StoreUnavailable,
+)
 from repository.ingest import jobs
 from repository.ingest.jobs import QueuePolicy
-from repository.ingest.sandbox import Abandoned, ExtractionFailed, LimitExceeded, Limits, Sandbox, warm_up
+from repository.ingest.sandbox import Limits, Sandbox, warm_up
 from repository.objects.local import LocalObjectStore
 from repository.objects.ports import CHUNK, ObjectStore
 from repository.services.ingest import apply_extraction
@@ -156,10 +164,9 @@ def process_job(
         log.warning("job %s: lease lost to another worker; leaving it", job.id)
         return JobStatus.RUNNING
     except LimitExceeded as exc:  # the same file breaks the same limit again: no retry
-        return _failed(res, job, worker, config, exc.reason, retry=False)
+        return _failed(res, job, worker, config, exc.message, retry=False)
     except (ExtractionFailed, StoreUnavailable) as exc:
-        reason = exc.reason if isinstance(exc, ExtractionFailed) else exc.message
-        return _failed(res, job, worker, config, jobs.readable_reason(reason, names), retry=True)
+        return _failed(res, job, worker, config, jobs.readable_reason(exc.message, names), retry=True)
     except MawridError as exc:  # the file is refused (hostile, empty, unreadable): trying again cannot help
         return _failed(res, job, worker, config, exc.message, retry=False)
     log.info("job %s: %s done", job.id, row.name)

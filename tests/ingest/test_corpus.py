@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from repository.errors import MawridError
+from repository.errors import ExtractionFailed, MawridError
 from repository.ingest.detect import SNIFF_BYTES, sniff_mime
 from repository.ingest.ports import Extraction
-from repository.ingest.sandbox import ExtractionFailed, Limits, run_limited
+from repository.ingest.sandbox import Limits, run_limited
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 if not (CORPUS / "manifest.json").is_file():

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from repository.errors import UnsupportedFormat
+from repository.errors import Abandoned, ExtractionFailed, UnsupportedFormat
 from repository.ingest import safezip
-from repository.ingest.sandbox import Abandoned, ExtractionFailed, Limits, Sandbox, run_limited
+from repository.ingest.sandbox import Limits, Sandbox, run_limited
 from tests.ingest import builders
 from tests.ingest.builders import Lesson
 from tests.ingest.conftest import extract

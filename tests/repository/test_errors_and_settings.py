@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from repository import errors
 from repository.settings import Settings
+from web.api import tus
+from web.errors import InvalidRequest, MethodNotAllowed, problem
 
 # The edge each error shows: (HTTP status, CLI exit code, problem slug). Pinned so an edge never drifts.
 SHAPES = {
@@ -18,24 +23,66 @@ SHAPES = {
     errors.TooLarge: (413, 6, "too-large"),
     errors.Forbidden: (403, 7, "forbidden"),
     errors.Unauthorized: (401, 7, "unauthorized"),
+    errors.TooManyAttempts: (429, 7, "too-many-attempts"),
     errors.UnsupportedFormat: (415, 8, "unsupported-format"),
     errors.StoreUnavailable: (503, 9, "store-unavailable"),
     errors.DirectoryUnavailable: (503, 9, "directory-unavailable"),
     errors.FormatUnavailable: (503, 9, "format-unavailable"),
     errors.IntegrityError: (500, 10, "integrity"),
+    errors.ExtractionFailed: (500, 11, "extraction-failed"),
+    errors.LimitExceeded: (422, 11, "limit-exceeded"),
+    errors.Abandoned: (503, 12, "abandoned"),
+    # the web's own: the framework's refusals and the tus protocol's
+    InvalidRequest: (422, 4, "invalid-input"),
+    MethodNotAllowed: (405, 4, "method-not-allowed"),
+    tus.PreconditionFailed: (412, 4, "unsupported-tus-version"),
+    tus.UploadLocked: (423, 5, "upload-locked"),
 }
+# Errors whose constructor takes more than a message.
+MAKERS: dict[type[errors.MawridError], Callable[[str], errors.MawridError]] = {
+    errors.TooManyAttempts: lambda message: errors.TooManyAttempts(message, retry_after=30),
+}
+
+
+def family() -> Iterator[type[errors.MawridError]]:
+    """MawridError and every subclass of it, at any depth, in every module of the project."""
+    for package in ("repository", "indexer", "harvest", "web"):
+        root = importlib.import_module(package)
+        for module in pkgutil.walk_packages(root.__path__, f"{package}."):
+            if ".migrations" not in module.name:
+                importlib.import_module(module.name)
+    pending: list[type[errors.MawridError]] = [errors.MawridError]
+    while pending:
+        cls = pending.pop()
+        yield cls
+        pending.extend(cls.__subclasses__())
+
+
+def make(cls: type[errors.MawridError], message: str) -> errors.MawridError:
+    return MAKERS.get(cls, cls)(message)
 
 
 @pytest.mark.parametrize(("cls", "shape"), SHAPES.items(), ids=lambda v: getattr(v, "__name__", ""))
 def test_error_shape(cls: type[errors.MawridError], shape: tuple[int, int, str]) -> None:
-    exc = cls("something is wrong")
+    exc = make(cls, "something is wrong")
     assert (exc.http_status, exc.exit_code, exc.slug) == shape
     assert exc.message == str(exc) == "something is wrong"
 
 
 def test_every_error_class_is_pinned() -> None:
-    family = {c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.MawridError)}
-    assert family == set(SHAPES)
+    assert set(family()) == set(SHAPES)
+
+
+@pytest.mark.parametrize("cls", sorted(family(), key=lambda c: c.__qualname__), ids=lambda c: c.__qualname__)
+def test_every_error_renders_the_problem_shape(cls: type[errors.MawridError]) -> None:
+    exc = make(cls, "something is wrong")
+    # the edges read the class: no instance may carry a status or slug of its own
+    assert not {"http_status", "exit_code", "slug"} & set(vars(exc))
+    assert 400 <= exc.http_status < 600 and exc.exit_code not in (0, 2) and exc.slug
+    body = problem(exc, "/somewhere")
+    assert body["status"] == cls.http_status and body["detail"] == "something is wrong"
+    assert body["type"] == f"https://mawrid.example/problems/{cls.slug}" and body["instance"] == "/somewhere"
+    assert body["title"] == cls.slug.replace("-", " ")
 
 
 def test_defaults_are_embedded(tmp_path: Path) -> None:
