@@ -52,7 +52,6 @@ from repository.errors import (
 from repository.ingest import jobs
 from repository.ingest.jobs import QueuePolicy
 from repository.ingest.sandbox import Limits, Sandbox, warm_up
-from repository.objects.local import LocalObjectStore
 from repository.objects.ports import CHUNK, ObjectStore
 from repository.services.ingest import apply_extraction
 from repository.settings import Settings
@@ -183,13 +182,11 @@ def _failed(
 
 @contextlib.contextmanager
 def local_copy(store: ObjectStore, key: str) -> Iterator[str]:
-    """A path to the object's bytes: the stored file itself for a local store, else a temporary copy."""
+    """A path to the object's bytes: the stored file itself where the store offers one, else a temporary copy."""
     missing = IntegrityError("the file's bytes are missing from the object store; upload it again")
-    if isinstance(store, LocalObjectStore):
-        path = store.root / key  # the local store keeps each object at root/key
-        if not path.is_file():
-            raise missing
-        yield str(path)
+    in_place = store.local_path(key)
+    if in_place is not None:
+        yield str(in_place)
         return
     with tempfile.NamedTemporaryFile(prefix="mawrid-ingest-") as copy:
         try:

@@ -68,6 +68,10 @@ class LocalObjectStore:
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def local_path(self, key: str) -> Path | None:
+        path = self._path(key)  # each object is kept whole at root/key
+        return path if path.is_file() else None
+
     def size(self, key: str) -> int:
         try:
             return self._path(key).stat().st_size

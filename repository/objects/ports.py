@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from repository.errors import TooLarge
@@ -37,6 +38,11 @@ class ObjectStore(Protocol):
         ...
 
     def exists(self, key: str) -> bool: ...
+
+    def local_path(self, key: str) -> Path | None:
+        """The object as a file on this machine, to be read in place and never written; None when the
+        store keeps its bytes elsewhere (S3) or the object is missing. Callers then `open` it."""
+        ...
 
     def size(self, key: str) -> int:
         """The stored size in bytes; raises NotFound when missing."""

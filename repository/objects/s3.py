@@ -118,6 +118,9 @@ class S3ObjectStore:
     def exists(self, key: str) -> bool:
         return self._head(key) is not None
 
+    def local_path(self, key: str) -> Path | None:
+        return None  # the bytes are in the bucket: a reader copies them (open)
+
     def size(self, key: str) -> int:
         head = self._head(key)
         if head is None:

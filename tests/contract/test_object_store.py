@@ -119,3 +119,13 @@ def test_seekable_view_reads_a_zip_through_ranges(object_store: ObjectStore) -> 
     with open_seekable(object_store, stored.key) as fh, zipfile.ZipFile(fh) as archive:
         assert archive.read("index.html").decode() == "<h1>درس</h1>"
         assert len(archive.read("big.bin")) == 300_000
+
+
+def test_local_path_when_offered_holds_the_stored_bytes(object_store: ObjectStore) -> None:
+    data = b"read me in place"
+    stored = object_store.put(io.BytesIO(data))
+    path = object_store.local_path(stored.key)
+    if path is not None:  # a store on this machine offers its file; one elsewhere (S3) offers none
+        assert path.read_bytes() == data
+        assert path.stat().st_size == object_store.size(stored.key)
+    assert object_store.local_path(key_for("0" * 64)) is None  # missing: nothing to read in place
