@@ -23,11 +23,11 @@ from sqlalchemy import Engine, update
 from repository.db import tables as t
 from repository.db.uow import UnitOfWork, reading
 from repository.domain import SYSTEM, utcnow
-from repository.ingest import jobs
 from repository.ingest.extract import extract_file
 from repository.ingest.language import clean_text
 from repository.ingest.pdf import page_texts
-from repository.ingest.worker import WorkerConfig, WorkerPool, run_pending_jobs
+from repository.jobs import queue as jobs
+from repository.jobs.worker import WorkerConfig, WorkerPool, run_pending_jobs
 from repository.services.collections import create_collection, create_community
 from repository.services.deposit import deposit_item
 from repository.services.files import add_file

@@ -12,15 +12,18 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import psycopg
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import text
 
 from repository.db.engine import make_engine, migrate
 from repository.db.tables import metadata
 from repository.domain import SYSTEM, Actor, Role
+from repository.jobs.worker import ResourcesFactory
 from repository.objects.local import LocalObjectStore
 from repository.objects.ports import ObjectStore
 from repository.objects.s3 import S3ObjectStore
@@ -28,7 +31,7 @@ from repository.services.collections import create_collection, create_community
 from repository.settings import Settings
 from tests.opensearch_node import NodeUnavailable, build, opensearch_node
 from tests.s3server import seaweedfs
-from web.wiring import Wiring
+from web.wiring import Wiring, wire
 
 PG_ADMIN = os.environ.get("MAWRID_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = os.environ.get("MAWRID_TEST_BACKENDS", "embedded,scale").split(",")
@@ -170,3 +173,28 @@ def collection(wiring: Wiring) -> str:
 @pytest.fixture
 def librarian() -> Actor:
     return LIBRARIAN
+
+
+# --- Ingest worker processes -----------------------------------------------------------------
+
+
+@pytest.fixture
+def worker_wiring(wiring: Wiring) -> Wiring:
+    """The `wiring` fixture with settings that name its object store, so worker processes rebuild the same one."""
+    settings = wiring.settings
+    if isinstance(wiring.store, S3ObjectStore):
+        settings = settings.model_copy(
+            update={
+                "s3_bucket": wiring.store.bucket,
+                "s3_prefix": wiring.store.prefix,
+                "s3_endpoint_url": wiring.store.client.meta.endpoint_url,
+                "s3_access_key_id": "any",
+                "s3_secret_access_key": SecretStr("any"),
+            }
+        )
+    return Wiring(settings=settings, engine=wiring.engine, store=wiring.store)
+
+
+@pytest.fixture
+def factory(worker_wiring: Wiring) -> ResourcesFactory:
+    return partial(wire, worker_wiring.settings, migrate_schema=False)

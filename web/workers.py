@@ -11,8 +11,8 @@ import os
 from collections.abc import Callable
 from functools import partial
 
-from repository.ingest.worker import ResourcesFactory, RunSummary, WorkerConfig, WorkerPool
-from repository.ingest.worker import run_pending_jobs as drain
+from repository.jobs.worker import ResourcesFactory, RunSummary, WorkerConfig, WorkerPool
+from repository.jobs.worker import run_pending_jobs as drain
 from repository.settings import Settings
 from web.wiring import Wiring, wire
 

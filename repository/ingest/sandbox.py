@@ -22,11 +22,12 @@ from __future__ import annotations
 import ctypes
 import io
 import multiprocessing
+import re
 import resource
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -36,7 +37,6 @@ from typing import Any
 from repository.errors import Abandoned, ExtractionFailed, LimitExceeded, MawridError, UnsupportedFormat
 from repository.ingest import ocr
 from repository.ingest.extract import extract_file
-from repository.ingest.jobs import readable_reason
 from repository.ingest.ports import Extraction
 
 CTX = multiprocessing.get_context("fork")
@@ -130,6 +130,23 @@ class Sandbox:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+_INTERNAL = [
+    (re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"]+", re.I), "[internal address]"),  # endpoints, s3:// URLs
+    (re.compile(r"(?<![\w.])(?:[A-Za-z]:)?(?:[\\/][^\s'\"\\/:;,()\[\]]+){2,}[\\/]?"), "[internal path]"),
+    (re.compile(r"\b(?:[0-9a-f]{2}/[0-9a-f]{2}/)?[0-9a-f]{64}\b"), "[stored object]"),  # object keys, digests
+]
+
+
+def readable_reason(text: str, names: Mapping[str, str] | None = None) -> str:
+    """`text` (a library's or a store's message) fit to show a librarian: each path in `names` becomes
+    the file's own name, and any other absolute path, URL or object key a placeholder."""
+    for path, name in (names or {}).items():
+        text = text.replace(path, name)
+    for pattern, placeholder in _INTERNAL:
+        text = pattern.sub(placeholder, text)
+    return text
 
 
 def run_limited(

@@ -16,8 +16,8 @@ from repository.db.uow import UnitOfWork, reading
 from repository.domain import Actor, FileRef, FileRole, Item, Metadata, Status, Visibility, utcnow
 from repository.errors import InvalidInput, NotFound, TooLarge
 from repository.filenames import check_filename
-from repository.ingest import jobs
 from repository.ingest.detect import SNIFF_BYTES, sniff_mime
+from repository.jobs import queue
 from repository.objects.ports import ObjectStore, StoredObject
 from repository.services.deposit import (
     check_room_for,
@@ -171,12 +171,12 @@ def _record(
     )
     job_id = None
     if staged.role is FileRole.ORIGINAL:
-        job_id = jobs.enqueue(conn, ref.id, item.id, now)
+        job_id = queue.enqueue(conn, ref.id, item.id, now)
     elif staged.role is FileRole.CAPTION and queue_recordings:
         # A caption added later makes its recording's speech searchable.
         for media in item.originals():
             if media.mime.startswith(("video/", "audio/")):
-                job_id = jobs.enqueue(conn, media.id, item.id, now)
+                job_id = queue.enqueue(conn, media.id, item.id, now)
     item.files.append(ref)
     return ref, job_id
 

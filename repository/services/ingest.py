@@ -25,8 +25,8 @@ from repository.db import tables as t
 from repository.db.uow import UnitOfWork
 from repository.domain import SYSTEM, FileRef, FileRole, Item, Metadata, utcnow
 from repository.errors import InvalidMetadata
-from repository.ingest import jobs
 from repository.ingest.ports import Extraction
+from repository.jobs import queue
 from repository.metadata import identifiers_of, validate_metadata
 from repository.objects.ports import ObjectStore, StoredObject
 from repository.services.batch import PROVISIONAL
@@ -58,7 +58,7 @@ def apply_extraction(
         row = conn.execute(select(t.files).where(t.files.c.id == file_id)).first()
         if row is None:
             if job_id is not None:
-                jobs.complete(conn, job_id, now)
+                queue.complete(conn, job_id, now)
             return None
         item = records.load_item(conn, row.item_id, for_update=True)
         before, version = snapshot(item), item.version
@@ -78,7 +78,7 @@ def apply_extraction(
         if saved.version == version:  # nothing a harvester sees changed, but suggestions may have
             records.save_item(conn, saved)
         if job_id is not None:
-            jobs.complete(conn, job_id, now)
+            queue.complete(conn, job_id, now)
         return saved
 
 

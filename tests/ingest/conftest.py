@@ -1,21 +1,13 @@
-"""Fixtures for the ingest tests: extraction of in-memory files, and worker wiring that child processes can rebuild."""
+"""Fixtures for the ingest tests: extraction of in-memory files; corpus and OCR results in the summary."""
 
 from __future__ import annotations
 
 import io
-import os
-from functools import partial
 
 import pytest
-from pydantic import SecretStr
 
 from repository.ingest.extract import extract_file
-from repository.ingest.jobs import QueuePolicy
 from repository.ingest.ports import Extraction
-from repository.ingest.sandbox import Limits
-from repository.ingest.worker import ResourcesFactory, WorkerConfig
-from repository.objects.s3 import S3ObjectStore
-from web.wiring import Wiring, wire
 
 # Unicode blocks an extractor must never leave in text: Arabic presentation forms A and B.
 PRESENTATION_FORMS = [(0xFB50, 0xFDFF), (0xFE70, 0xFEFF)]
@@ -27,52 +19,6 @@ def extract(data: bytes, name: str) -> Extraction:
 
 def has_presentation_forms(text: str) -> bool:
     return any(lo <= ord(ch) <= hi for ch in text for lo, hi in PRESENTATION_FORMS)
-
-
-@pytest.fixture
-def worker_wiring(wiring: Wiring) -> Wiring:
-    """The `wiring` fixture with settings that name its object store, so worker processes rebuild the same one."""
-    settings = wiring.settings
-    if isinstance(wiring.store, S3ObjectStore):
-        settings = settings.model_copy(
-            update={
-                "s3_bucket": wiring.store.bucket,
-                "s3_prefix": wiring.store.prefix,
-                "s3_endpoint_url": wiring.store.client.meta.endpoint_url,
-                "s3_access_key_id": "any",
-                "s3_secret_access_key": SecretStr("any"),
-            }
-        )
-    return Wiring(settings=settings, engine=wiring.engine, store=wiring.store)
-
-
-@pytest.fixture
-def factory(worker_wiring: Wiring) -> ResourcesFactory:
-    return partial(wire, worker_wiring.settings, migrate_schema=False)
-
-
-def settings_env(wiring: Wiring) -> dict[str, str]:
-    """The environment that makes `mawrid` commands use this wiring's database and store (short leases)."""
-    settings = wiring.settings
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MAWRID_")}
-    env.update(MAWRID_DATA_DIR=str(settings.data_dir), MAWRID_JOB_LEASE_SECONDS="2")
-    if settings.database_url:
-        env["MAWRID_DATABASE_URL"] = settings.database_url
-    if settings.s3_bucket:
-        env.update(
-            MAWRID_S3_BUCKET=settings.s3_bucket, MAWRID_S3_PREFIX=settings.s3_prefix,
-            MAWRID_S3_ENDPOINT_URL=settings.s3_endpoint_url or "",
-            MAWRID_S3_ACCESS_KEY_ID="any", MAWRID_S3_SECRET_ACCESS_KEY="any",
-        )  # fmt: skip
-    return env
-
-
-# Short leases and no backoff, so retries and lease expiry happen within a test.
-FAST = WorkerConfig(
-    policy=QueuePolicy(lease_seconds=2, max_attempts=3, backoff_seconds=0),
-    limits=Limits(seconds=60, memory_mb=2048),
-    poll_seconds=0.1,
-)
 
 
 # --- corpus results per kind, in the terminal summary ---------------------------------------------

@@ -9,11 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from repository.domain import utcnow
-from repository.ingest import jobs
-from repository.ingest.jobs import QueuePolicy
+from repository.jobs import queue as jobs
+from repository.jobs.queue import QueuePolicy
 from tests.factories import make_item
 from tests.ingest import builders
-from tests.ingest.conftest import settings_env
+from tests.workers import settings_env
 from web.cli import app
 from web.wiring import Wiring
 

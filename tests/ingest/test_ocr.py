@@ -22,12 +22,14 @@ from indexer.tantivy_index import TantivyIndex
 from repository.db import records
 from repository.db.uow import reading
 from repository.domain import ANONYMOUS, FileRole
-from repository.ingest import jobs, ocr
+from repository.ingest import ocr
 from repository.ingest.sandbox import Limits, run_limited
-from repository.ingest.worker import ResourcesFactory, run_pending_jobs
+from repository.jobs import queue as jobs
+from repository.jobs.worker import ResourcesFactory, run_pending_jobs
 from tests.factories import make_item
 from tests.ingest import builders
-from tests.ingest.conftest import FAST, OCR_CER, extract, has_presentation_forms
+from tests.ingest.conftest import OCR_CER, extract, has_presentation_forms
+from tests.workers import FAST
 from web.wiring import Wiring
 
 needs_tesseract = pytest.mark.skipif(

@@ -16,7 +16,7 @@ from web.cli.console import app, err, out, progress_bar, wiring
 from web.wiring import Wiring
 
 if TYPE_CHECKING:
-    from repository.ingest.worker import RunSummary
+    from repository.jobs.worker import RunSummary
 
 jobs_app = typer.Typer(help="The ingest queue: list jobs, or `jobs retry` to re-queue failed ones.")
 app.add_typer(jobs_app, name="jobs", invoke_without_command=True)
@@ -97,7 +97,7 @@ def jobs_list(
     limit: Annotated[int, typer.Option(help="At most this many jobs, newest first.")] = 200,
 ) -> None:
     """List ingest jobs, the count in each status, and why failed ones failed."""
-    from repository.ingest import jobs
+    from repository.jobs import queue as jobs
 
     if ctx.invoked_subcommand is not None:
         return
@@ -128,7 +128,7 @@ def jobs_list(
 def jobs_retry() -> None:
     """Queue every failed job again, with fresh attempts."""
     from repository.domain import utcnow
-    from repository.ingest import jobs
+    from repository.jobs import queue as jobs
 
     count = jobs.retry_failed(wiring().uow(), utcnow())
     out.print(f"{count} failed jobs queued again")

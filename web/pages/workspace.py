@@ -21,7 +21,7 @@ from repository.db.uow import reading
 from repository.domain import Status, Visibility, utcnow
 from repository.errors import InvalidInput, InvalidMetadata, MawridError, TooLarge
 from repository.filenames import check_filename
-from repository.ingest import jobs as jobs_service
+from repository.jobs import queue as jobs_service
 from repository.services import batch, users
 from repository.services.files import NewFile, deposit_with_files
 from web import auth

@@ -49,9 +49,9 @@ from repository.errors import (
     NotFound,
     StoreUnavailable,
 )
-from repository.ingest import jobs
-from repository.ingest.jobs import QueuePolicy
-from repository.ingest.sandbox import Limits, Sandbox, warm_up
+from repository.ingest.sandbox import Limits, Sandbox, readable_reason, warm_up
+from repository.jobs import queue
+from repository.jobs.queue import QueuePolicy
 from repository.objects.ports import CHUNK, ObjectStore
 from repository.services.ingest import apply_extraction
 from repository.settings import Settings
@@ -135,7 +135,7 @@ def process_job(
         ).all()
     if row is None:  # the file was removed after its job was claimed
         with res.uow() as uow:
-            jobs.complete(uow.conn, job.id, utcnow())
+            queue.complete(uow.conn, job.id, utcnow())
         return JobStatus.DONE
     renewed = time.monotonic()
 
@@ -145,7 +145,7 @@ def process_job(
             return False
         if time.monotonic() - renewed >= config.policy.lease_seconds / 3:
             renewed = time.monotonic()
-            return jobs.renew(res.uow(), job.id, worker, config.policy, utcnow())
+            return queue.renew(res.uow(), job.id, worker, config.policy, utcnow())
         return True
 
     names: dict[str, str] = {}  # local paths of the file and its captions, to say their names instead
@@ -158,14 +158,14 @@ def process_job(
         apply_extraction(res.uow(), res.store, row.id, extraction, job_id=job.id)
     except Abandoned:
         if stop is not None and stop.is_set():
-            jobs.release(res.uow(), job.id, worker, utcnow())
+            queue.release(res.uow(), job.id, worker, utcnow())
             return JobStatus.QUEUED
         log.warning("job %s: lease lost to another worker; leaving it", job.id)
         return JobStatus.RUNNING
     except LimitExceeded as exc:  # the same file breaks the same limit again: no retry
         return _failed(res, job, worker, config, exc.message, retry=False)
     except (ExtractionFailed, StoreUnavailable) as exc:
-        return _failed(res, job, worker, config, jobs.readable_reason(exc.message, names), retry=True)
+        return _failed(res, job, worker, config, readable_reason(exc.message, names), retry=True)
     except MawridError as exc:  # the file is refused (hostile, empty, unreadable): trying again cannot help
         return _failed(res, job, worker, config, exc.message, retry=False)
     log.info("job %s: %s done", job.id, row.name)
@@ -175,7 +175,7 @@ def process_job(
 def _failed(
     res: Resources, job: IngestJob, worker: str, config: WorkerConfig, reason: str, *, retry: bool
 ) -> JobStatus:
-    status = jobs.fail(res.uow(), job.id, worker, reason, config.policy, utcnow(), retry=retry)
+    status = queue.fail(res.uow(), job.id, worker, reason, config.policy, utcnow(), retry=retry)
     log.warning("job %s: %s (%s)", job.id, reason, "will retry" if status is JobStatus.QUEUED else "failed")
     return status
 
@@ -212,7 +212,7 @@ def _work(res: Resources, config: WorkerConfig, worker: str, stop: Stop, sandbox
     # A worker outlives any error: what it was doing is retried once its lease runs out.
     while not stop.is_set():
         try:
-            job = jobs.claim(res.uow(), worker, config.policy, utcnow())
+            job = queue.claim(res.uow(), worker, config.policy, utcnow())
         except Exception:
             log.exception("cannot claim jobs; trying again shortly")
             stop.wait(config.poll_seconds * 5)
@@ -350,7 +350,7 @@ def run_pending_jobs(
     try:
         while True:
             with reading(engine) as conn:
-                counts = jobs.count_jobs(conn, job_ids)
+                counts = queue.count_jobs(conn, job_ids)
             finished = counts[JobStatus.DONE.value] + counts[JobStatus.FAILED.value]
             if progress is not None:
                 progress(finished, total)

@@ -8,8 +8,8 @@ import pytest
 
 from repository.db.uow import reading
 from repository.domain import JobStatus, utcnow
-from repository.ingest import jobs
-from repository.ingest.jobs import QueuePolicy
+from repository.jobs import queue as jobs
+from repository.jobs.queue import QueuePolicy
 from tests.factories import make_item
 from web.wiring import Wiring
 

@@ -17,14 +17,14 @@ from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import reading
 from repository.domain import FileRole, JobStatus
-from repository.ingest import jobs
 from repository.ingest.sandbox import Limits
-from repository.ingest.worker import ResourcesFactory, run_pending_jobs
+from repository.jobs import queue as jobs
+from repository.jobs.worker import ResourcesFactory, run_pending_jobs
 from repository.services.files import add_file
 from tests.conftest import LIBRARIAN
 from tests.factories import make_item
 from tests.ingest import builders
-from tests.ingest.conftest import FAST, settings_env
+from tests.workers import FAST, settings_env
 from web.wiring import Wiring
 
 

@@ -10,14 +10,13 @@ is claimed again. Every claim counts an attempt, so a file that kills its
 worker every time still ends `failed` after `max_attempts`. Failures are
 retried with exponential backoff; refusals (a hostile or empty file) and
 breaches of the time or memory limit fail at once, since trying again cannot
-help. A job's error is read by librarians: `readable_reason` keeps our
-storage layout out of what libraries and stores say.
+help. A job's error is read by librarians: the worker passes it through
+`sandbox.readable_reason`, which keeps our storage layout out of what
+libraries and stores say.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,23 +31,6 @@ from repository.errors import InvalidInput
 
 RETRY_BACKOFF_SECONDS = 30.0  # first retry after 30 s, then 60 s, 120 s, ... capped at an hour
 MAX_BACKOFF_SECONDS = 3600.0
-
-
-_INTERNAL = [
-    (re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"]+", re.I), "[internal address]"),  # endpoints, s3:// URLs
-    (re.compile(r"(?<![\w.])(?:[A-Za-z]:)?(?:[\\/][^\s'\"\\/:;,()\[\]]+){2,}[\\/]?"), "[internal path]"),
-    (re.compile(r"\b(?:[0-9a-f]{2}/[0-9a-f]{2}/)?[0-9a-f]{64}\b"), "[stored object]"),  # object keys, digests
-]
-
-
-def readable_reason(text: str, names: Mapping[str, str] | None = None) -> str:
-    """`text` (a library's or a store's message) fit to show a librarian: each path in `names` becomes
-    the file's own name, and any other absolute path, URL or object key a placeholder."""
-    for path, name in (names or {}).items():
-        text = text.replace(path, name)
-    for pattern, placeholder in _INTERNAL:
-        text = pattern.sub(placeholder, text)
-    return text
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Ingest jobs: the queue in the database (queue.py), and the workers that drain it (worker.py)."""
