@@ -27,7 +27,8 @@ from repository.ingest.extract import extract_file
 from repository.ingest.language import clean_text
 from repository.ingest.pdf import page_texts
 from repository.jobs import queue as jobs
-from repository.jobs.worker import WorkerConfig, WorkerPool, run_pending_jobs
+from repository.jobs.pool import WorkerPool, run_pending_jobs
+from repository.jobs.worker import WorkerConfig
 from repository.services.collections import create_collection, create_community
 from repository.services.deposit import deposit_item
 from repository.services.files import add_file

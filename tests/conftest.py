@@ -23,7 +23,7 @@ from sqlalchemy import text
 from repository.db.engine import make_engine, migrate
 from repository.db.tables import metadata
 from repository.domain import SYSTEM, Actor, Role
-from repository.jobs.worker import ResourcesFactory
+from repository.jobs.pool import ResourcesFactory
 from repository.objects.local import LocalObjectStore
 from repository.objects.ports import ObjectStore
 from repository.objects.s3 import S3ObjectStore

@@ -8,7 +8,7 @@ watched part to `revive()` whatever of it has died, and logs what came back.
 A part that was stopped on purpose is not revived.
 
 Worker processes die with the thread that started them (PR_SET_PDEATHSIG,
-see `repository.jobs.worker`), so stop a worker pool before the supervisor
+see `repository.jobs.pool`), so stop a worker pool before the supervisor
 that may have restarted some of its processes.
 """
 

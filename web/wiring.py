@@ -1,14 +1,17 @@
 """The one place that turns Settings into engines and adapters.
 
 The web app, the CLI and the workers all start from `wire(settings)` and so
-share one choice of database, object store and search index.
+share one choice of database, object store and search index. Ingest worker
+processes (`mawrid worker`, `mawrid serve`, `mawrid import`) each call
+`wire(settings)` themselves, the same choice the caller made, so workers can
+equally run on this machine or on others that share the database and store.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +21,10 @@ from repository.db.engine import make_engine, migrate
 from repository.db.uow import UnitOfWork
 from repository.directory.ports import Directory
 from repository.domain import Role
+from repository.jobs.pool import ResourcesFactory, WorkerPool, default_concurrency
+from repository.jobs.pool import run_pending_jobs as drain
+from repository.jobs.queue import RunSummary
+from repository.jobs.worker import WorkerConfig
 from repository.objects.local import LocalObjectStore
 from repository.objects.ports import ObjectStore
 from repository.objects.s3 import S3ObjectStore
@@ -105,3 +112,38 @@ def wire(settings: Settings, *, migrate_schema: bool = True) -> Wiring:
     if migrate_schema:
         migrate(engine)
     return Wiring(settings=settings, engine=engine, store=make_store(settings))
+
+
+# --- ingest worker processes ----------------------------------------------------------------------
+
+
+def factory_for(settings: Settings) -> ResourcesFactory:
+    """What a worker process calls to wire itself (picklable, for spawned processes)."""
+    return partial(wire, settings, migrate_schema=False)
+
+
+def start_workers(wiring: Wiring, concurrency: int | None = None) -> WorkerPool:
+    """Start background worker processes (call from the main thread); stop them with `pool.stop()`."""
+    config = WorkerConfig.from_settings(wiring.settings)
+    return WorkerPool(factory_for(wiring.settings), config, concurrency or default_concurrency()).start()
+
+
+def run_pending_jobs(
+    wiring: Wiring,
+    workers: int | None = None,
+    progress_callback: Callable[[int, int], None] | None = None,
+    job_ids: list[int] | None = None,
+) -> RunSummary:
+    """Process queued jobs (`job_ids`, default all unfinished) with `workers` processes until none is left.
+
+    `progress_callback(finished, total)` follows along; the summary counts the done jobs and lists each
+    failure with its file and reason.
+    """
+    return drain(
+        factory_for(wiring.settings),
+        wiring.engine,
+        WorkerConfig.from_settings(wiring.settings),
+        workers or default_concurrency(),
+        progress_callback,
+        job_ids,
+    )

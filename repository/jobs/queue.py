@@ -17,11 +17,13 @@ libraries and stores say.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, case, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, and_, case, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from repository.db import tables as t
@@ -209,39 +211,135 @@ def load_job(conn: Connection, job_id: int) -> IngestJob:
     return job_from_row(row)
 
 
+class JobOrder(enum.Enum):
+    CHANGED = "changed"  # the latest change first: what the workspace and the API list
+    NEWEST = "newest"  # the latest queued first: `mawrid jobs`
+    OLDEST = "oldest"  # in the order they were queued: an item's files, a run's summary
+
+
+_ORDER = {
+    JobOrder.CHANGED: (t.ingest_jobs.c.updated.desc(), t.ingest_jobs.c.id.desc()),
+    JobOrder.NEWEST: (t.ingest_jobs.c.id.desc(),),
+    JobOrder.OLDEST: (t.ingest_jobs.c.id,),
+}
+
+
 @dataclass(frozen=True)
 class JobView:
-    """A job as operators see it: with its file's name and the warnings its extraction left."""
+    """A job as operators see it: with its file's name and the warnings its extraction left, and, when
+    asked for, its item's title (the first one, else the item's id)."""
 
     job: IngestJob
     file_name: str
     warnings: list[str]
+    item_title: str | None = None
 
 
-def list_jobs(conn: Connection, status: JobStatus | None = None, limit: int = 1000) -> list[JobView]:
-    """Newest first."""
-    query = (
-        select(t.ingest_jobs, t.files.c.name.label("file_name"), t.files.c.details.label("file_details"))
-        .join(t.files, t.files.c.id == t.ingest_jobs.c.file_id)
-        .order_by(t.ingest_jobs.c.id.desc())
-        .limit(limit)
-    )
-    if status is not None:
+def _where(
+    query: Select[Any],
+    status: JobStatus | Collection[JobStatus] | None,
+    item_id: str | None,
+    ids: Collection[int] | None,
+) -> Select[Any]:
+    if isinstance(status, JobStatus):
         query = query.where(t.ingest_jobs.c.status == status.value)
+    elif status is not None:
+        query = query.where(t.ingest_jobs.c.status.in_([s.value for s in status]))
+    if item_id is not None:
+        query = query.where(t.ingest_jobs.c.item_id == item_id)
+    if ids is not None:
+        query = query.where(t.ingest_jobs.c.id.in_(list(ids)))
+    return query
+
+
+def list_jobs(
+    conn: Connection,
+    status: JobStatus | Collection[JobStatus] | None = None,
+    limit: int | None = 1000,
+    *,
+    item_id: str | None = None,
+    ids: Collection[int] | None = None,
+    order: JobOrder = JobOrder.NEWEST,
+    with_titles: bool = False,
+) -> list[JobView]:
+    """The jobs in `status` (one or several), of item `item_id`, among `ids`, at most `limit` (None: all).
+
+    The one reader of the queue outside it: workers, pages, the API and the CLI all list through here.
+    """
+    query = select(t.ingest_jobs, t.files.c.name.label("file_name"), t.files.c.details.label("file_details")).join(
+        t.files, t.files.c.id == t.ingest_jobs.c.file_id
+    )
+    if with_titles:
+        query = query.add_columns(t.items.c.metadata.label("item_metadata"))
+        query = query.join(t.items, t.items.c.id == t.ingest_jobs.c.item_id)
+    query = _where(query, status, item_id, ids).order_by(*_ORDER[order])
+    if limit is not None:
+        query = query.limit(limit)
     return [
-        JobView(job_from_row(r), r.file_name, list((r.file_details or {}).get("warnings", [])))
+        JobView(
+            job_from_row(r),
+            r.file_name,
+            list((r.file_details or {}).get("warnings", [])),
+            _title(r.item_metadata, r.item_id) if with_titles else None,
+        )
         for r in conn.execute(query)
     ]
 
 
-def count_jobs(conn: Connection, job_ids: list[int] | None = None) -> dict[str, int]:
-    """How many jobs are in each status (every status present, zero when none), optionally among `job_ids`."""
-    query = select(t.ingest_jobs.c.status, func.count()).group_by(t.ingest_jobs.c.status)
-    if job_ids is not None:
-        query = query.where(t.ingest_jobs.c.id.in_(job_ids))
+def _title(metadata: dict[str, Any] | None, item_id: str) -> str:
+    return str(((metadata or {}).get("titles") or [{"value": item_id}])[0]["value"])
+
+
+def count_jobs(conn: Connection, ids: Collection[int] | None = None) -> dict[str, int]:
+    """How many jobs are in each status (every status present, zero when none), optionally among `ids`."""
+    query = _where(select(t.ingest_jobs.c.status, func.count()), None, None, ids).group_by(t.ingest_jobs.c.status)
     counts = {s.value: 0 for s in JobStatus}
     counts.update({status: n for status, n in conn.execute(query)})
     return counts
+
+
+@dataclass(frozen=True)
+class Failure:
+    job_id: int
+    item_id: str
+    file_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Warned:
+    """A job that finished, leaving warnings on its file (encrypted, damaged, needs OCR…)."""
+
+    job_id: int
+    item_id: str
+    file_name: str
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """How a run of jobs ended (`pool.run_pending_jobs`)."""
+
+    done: int  # including those that warned
+    failures: list[Failure]
+    warned: list[Warned] = field(default_factory=list)
+
+    def needing_attention(self) -> set[str]:
+        """The items with a failed job or a warned file."""
+        return {f.item_id for f in self.failures} | {w.item_id for w in self.warned}
+
+
+def summarize(conn: Connection, ids: Collection[int]) -> RunSummary:
+    """The done, failed and warned among jobs `ids`."""
+    views = list_jobs(conn, limit=None, ids=ids, order=JobOrder.OLDEST)
+    failures = [
+        Failure(v.job.id, v.job.item_id, v.file_name, v.job.error or "")
+        for v in views
+        if v.job.status is JobStatus.FAILED
+    ]
+    done = [v for v in views if v.job.status is JobStatus.DONE]
+    warned = [Warned(v.job.id, v.job.item_id, v.file_name, v.warnings) for v in done if v.warnings]
+    return RunSummary(done=len(done), failures=failures, warned=warned)
 
 
 def parse_status(value: str | None) -> JobStatus | None:

@@ -1,38 +1,27 @@
-"""Ingest workers: processes that claim jobs, extract in a sandbox and apply the result.
+"""One ingest worker: claim a job, extract its file in the sandbox, apply the result through the services.
 
-`WorkerPool` starts N worker processes (spawned fresh, so they never inherit
-a web server's threads or connections); each one loops: claim a job with a
-lease, fetch the file, run the extraction in a limited child process
-(`sandbox.run_limited`) while renewing the lease, then `apply_extraction`
-and mark the job done in one transaction — or record the failure. Worker
-processes die with the process that started them, and their extraction
-children with them, so a killed supervisor leaves only expired leases,
-which other workers pick up. `mawrid worker`, `mawrid serve` and `mawrid
-import` all use the pool; `run_pending_jobs` drives one until the queue is
-drained.
+`work` loops: claim a job with a lease (`queue.claim`), fetch the file (read
+in place when the store offers a local path, else copied), run the
+extraction in a limited child process (`sandbox.Sandbox`) while renewing the
+lease, then `apply_extraction` marks the job done in the transaction that
+records the extraction — or the failure is recorded on the job, to be
+retried or not. The processes that run `work` are `repository.jobs.pool`'s.
 
-Workers get their database and object store from a factory (a picklable
-callable, e.g. `functools.partial(web.wiring.wire, settings)`), since the
-choice of adapters belongs to the web layer's wiring.
+A worker gets its database and object store as `Resources` (e.g.
+`web.wiring.Wiring`), since the choice of adapters belongs to the wiring.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
-import multiprocessing
 import os
 import shutil
-import signal
 import socket
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from multiprocessing.context import SpawnProcess
-from multiprocessing.synchronize import Event
 from typing import Protocol
 
 from sqlalchemy import Engine, select
@@ -49,7 +38,7 @@ from repository.errors import (
     NotFound,
     StoreUnavailable,
 )
-from repository.ingest.sandbox import Limits, Sandbox, readable_reason, warm_up
+from repository.ingest.sandbox import Limits, Sandbox, readable_reason
 from repository.jobs import queue
 from repository.jobs.queue import QueuePolicy
 from repository.objects.ports import CHUNK, ObjectStore
@@ -57,8 +46,6 @@ from repository.services.ingest import apply_extraction
 from repository.settings import Settings
 
 log = logging.getLogger(__name__)
-SPAWN = multiprocessing.get_context("spawn")
-PR_SET_PDEATHSIG = 1
 
 
 class Resources(Protocol):
@@ -70,36 +57,12 @@ class Resources(Protocol):
     def uow(self) -> UnitOfWork: ...
 
 
-ResourcesFactory = Callable[[], Resources]
-
-
 class Stop(Protocol):
-    """When to stop: a multiprocessing Event, or a worker's own `Stopping`."""
+    """When to stop: a multiprocessing Event, or a worker process's own `pool.Stopping`."""
 
     def is_set(self) -> bool: ...
 
     def wait(self, timeout: float | None = None) -> bool: ...
-
-
-class Stopping:
-    """The pool's stop event, or SIGTERM sent to this worker directly.
-
-    The signal handler only sets a flag: calling `Event.set()` from a handler
-    can deadlock on the lock the interrupted `Event.wait()` holds.
-    """
-
-    def __init__(self, event: Event) -> None:
-        self.event = event
-        self.terminated = False
-
-    def terminate(self, *_: object) -> None:
-        self.terminated = True
-
-    def is_set(self) -> bool:
-        return self.terminated or self.event.is_set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self.event.wait(timeout) or self.terminated
 
 
 @dataclass(frozen=True)
@@ -224,164 +187,3 @@ def _work(res: Resources, config: WorkerConfig, worker: str, stop: Stop, sandbox
             process_job(res, job, config, worker, sandbox, stop)
         except Exception:
             log.exception("job %s interrupted; it is retried when its lease runs out", job.id)
-
-
-def worker_main(factory: ResourcesFactory, config: WorkerConfig, index: int, stop: Event) -> None:
-    """Entry point of a worker process."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # die with the supervisor
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the supervisor, which stops us in order
-    stopping = Stopping(stop)
-    signal.signal(signal.SIGTERM, stopping.terminate)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(process)d %(levelname)s %(message)s")
-    res = factory()
-    warm_up()
-    try:
-        work(res, config, worker_name(index), stopping)
-    finally:
-        res.engine.dispose()
-
-
-class WorkerPool:
-    """N worker processes sharing one stop signal."""
-
-    def __init__(self, factory: ResourcesFactory, config: WorkerConfig, concurrency: int) -> None:
-        self.stop_event = SPAWN.Event()
-        self._factory, self._config = factory, config
-        self.processes = [self._process(i) for i in range(max(1, concurrency))]
-
-    def _process(self, i: int) -> SpawnProcess:
-        args = (self._factory, self._config, i, self.stop_event)
-        return SPAWN.Process(target=worker_main, args=args, name=f"mawrid-worker-{i}")
-
-    def start(self) -> WorkerPool:
-        for process in self.processes:
-            process.start()
-        return self
-
-    def alive(self) -> int:
-        return sum(1 for p in self.processes if p.is_alive())
-
-    def revive(self) -> int:
-        """Start a fresh process in place of each one that died (killed, crashed) unless the pool is stopping.
-
-        Returns how many were started. Their jobs in progress are retried when the lease runs out.
-        """
-        started = 0
-        for i, process in enumerate(self.processes):
-            if self.stop_event.is_set() or process.exitcode is None:  # still running, or never started
-                continue
-            self.processes[i] = self._process(i)
-            self.processes[i].start()
-            started += 1
-        return started
-
-    def wait(self) -> None:
-        for process in self.processes:
-            process.join()
-
-    def stop(self, grace_seconds: float = 30) -> None:
-        """Ask every worker to stop (a job in progress is handed back to the queue), then make sure."""
-        self.stop_event.set()
-        deadline = time.monotonic() + grace_seconds
-        for process in self.processes:
-            process.join(max(0.0, deadline - time.monotonic()))
-        for process in self.processes:
-            if process.is_alive():
-                process.kill()
-                process.join()
-
-
-# --- draining the queue (mawrid import) ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Failure:
-    job_id: int
-    item_id: str
-    file_name: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Warned:
-    """A job that finished, leaving warnings on its file (encrypted, damaged, needs OCR…)."""
-
-    job_id: int
-    item_id: str
-    file_name: str
-    warnings: list[str]
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    done: int  # including those that warned
-    failures: list[Failure]
-    warned: list[Warned] = field(default_factory=list)
-
-    def needing_attention(self) -> set[str]:
-        """The items with a failed job or a warned file."""
-        return {f.item_id for f in self.failures} | {w.item_id for w in self.warned}
-
-
-def run_pending_jobs(
-    factory: ResourcesFactory,
-    engine: Engine,
-    config: WorkerConfig,
-    workers: int,
-    progress: Callable[[int, int], None] | None = None,
-    job_ids: list[int] | None = None,
-    poll_seconds: float = 0.3,
-) -> RunSummary:
-    """Run jobs with a pool of `workers` until `job_ids` (default: every job queued or running now) are finished.
-
-    `progress(finished, total)` is called as jobs finish. Raises StoreUnavailable if every worker died.
-    """
-    with reading(engine) as conn:
-        if job_ids is None:
-            unfinished = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
-            job_ids = list(
-                conn.execute(select(t.ingest_jobs.c.id).where(t.ingest_jobs.c.status.in_(unfinished))).scalars()
-            )
-    total = len(job_ids)
-    if total == 0:
-        return RunSummary(0, [])
-    pool = WorkerPool(factory, config, workers).start()
-    try:
-        while True:
-            with reading(engine) as conn:
-                counts = queue.count_jobs(conn, job_ids)
-            finished = counts[JobStatus.DONE.value] + counts[JobStatus.FAILED.value]
-            if progress is not None:
-                progress(finished, total)
-            if finished == total:
-                break
-            if pool.alive() == 0:
-                raise StoreUnavailable("every ingest worker stopped; see the log above for why")
-            time.sleep(poll_seconds)
-    finally:
-        pool.stop()
-    return _summary(engine, job_ids)
-
-
-def _summary(engine: Engine, job_ids: list[int]) -> RunSummary:
-    with reading(engine) as conn:
-        rows = conn.execute(
-            select(
-                t.ingest_jobs.c.id,
-                t.ingest_jobs.c.item_id,
-                t.ingest_jobs.c.status,
-                t.ingest_jobs.c.error,
-                t.files.c.name,
-                t.files.c.details,
-            )
-            .join(t.files, t.files.c.id == t.ingest_jobs.c.file_id)
-            .where(t.ingest_jobs.c.id.in_(job_ids))
-            .order_by(t.ingest_jobs.c.id)
-        ).all()
-    failures = [Failure(r.id, r.item_id, r.name, r.error or "") for r in rows if r.status == JobStatus.FAILED.value]
-    done = [r for r in rows if r.status == JobStatus.DONE.value]
-    warned = [
-        Warned(r.id, r.item_id, r.name, list(warnings)) for r in done if (warnings := (r.details or {}).get("warnings"))
-    ]
-    return RunSummary(done=len(done), failures=failures, warned=warned)

@@ -42,7 +42,7 @@ from repository.services.files import NewFile, deposit_with_files
 from repository.services.workflow import publish_item
 
 if TYPE_CHECKING:
-    from repository.jobs.worker import RunSummary
+    from repository.jobs.queue import RunSummary
 
 SHEET_NAME = "metadata.csv"
 SEPARATOR = "|"  # between the values of a many-valued column

@@ -25,8 +25,7 @@ from repository.services import batch, users
 from repository.settings import Settings
 from tests.server import free_port, served
 from web.app import create_app
-from web.wiring import Wiring, wire
-from web.workers import run_pending_jobs, start_workers
+from web.wiring import Wiring, run_pending_jobs, start_workers, wire
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("MAWRID_CHROMIUM", "/usr/bin/chromium")

@@ -25,7 +25,7 @@ from repository.domain import ANONYMOUS, FileRole
 from repository.ingest import ocr
 from repository.ingest.sandbox import Limits, run_limited
 from repository.jobs import queue as jobs
-from repository.jobs.worker import ResourcesFactory, run_pending_jobs
+from repository.jobs.pool import ResourcesFactory, run_pending_jobs
 from tests.factories import make_item
 from tests.ingest import builders
 from tests.ingest.conftest import OCR_CER, extract, has_presentation_forms

@@ -23,8 +23,7 @@ from tests.factories import make_item
 from tests.server import served
 from web.app import create_app
 from web.supervisor import Supervisor
-from web.wiring import Wiring
-from web.workers import start_workers
+from web.wiring import Wiring, start_workers
 
 
 def eventually(check: Callable[[], object], seconds: float = 60) -> object:

@@ -16,7 +16,7 @@ from web.cli.console import app, err, out, progress_bar, wiring
 from web.wiring import Wiring
 
 if TYPE_CHECKING:
-    from repository.jobs.worker import RunSummary
+    from repository.jobs.queue import RunSummary
 
 jobs_app = typer.Typer(help="The ingest queue: list jobs, or `jobs retry` to re-queue failed ones.")
 app.add_typer(jobs_app, name="jobs", invoke_without_command=True)
@@ -26,7 +26,7 @@ EXTRACT_TEXT_SHOWN = 2000  # characters of text printed without --json
 def ingest_jobs(w: Wiring, job_ids: list[int], workers: int | None = None) -> RunSummary:
     """Run these ingest jobs with worker processes under a progress bar; print a summary listing
     each warned and each failed file."""
-    from web.workers import run_pending_jobs
+    from web.wiring import run_pending_jobs
 
     with progress_bar() as bar:
         task = bar.add_task("Ingesting", total=len(job_ids))
@@ -143,8 +143,9 @@ def worker(
     import signal
     import time
 
+    from repository.jobs.pool import default_concurrency
     from web.supervisor import Supervisor
-    from web.workers import default_concurrency, start_workers
+    from web.wiring import start_workers
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     w = wiring()

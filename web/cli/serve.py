@@ -21,7 +21,7 @@ def serve(
     from web.app import SERVER_OPTIONS, create_app
     from web.housekeeping import Housekeeping
     from web.supervisor import Supervisor
-    from web.workers import start_workers
+    from web.wiring import start_workers
 
     w = wiring()
     out.print(f"Mawrid on http://{host}:{port}  (data: {w.settings.data_dir.resolve()})")

@@ -19,7 +19,7 @@ from repository.db.uow import reading
 from repository.domain import FileRole, JobStatus
 from repository.ingest.sandbox import Limits
 from repository.jobs import queue as jobs
-from repository.jobs.worker import ResourcesFactory, run_pending_jobs
+from repository.jobs.pool import ResourcesFactory, run_pending_jobs
 from repository.services.files import add_file
 from tests.conftest import LIBRARIAN
 from tests.factories import make_item
