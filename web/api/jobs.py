@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 
-from repository.db import tables as t
 from repository.db.uow import reading
-from repository.domain import JobStatus
+from repository.domain import IngestJob, JobStatus
 from repository.errors import InvalidInput, NotFound
+from repository.jobs import queue
+from repository.jobs.queue import JobOrder
 from web import auth
 from web.api.models import JobOut
 from web.auth import wiring_of
@@ -18,8 +18,8 @@ router = APIRouter(prefix="/api/jobs", tags=["ingest jobs"])
 MAX_IDS = 500
 
 
-def _out(row: object) -> JobOut:
-    return JobOut.model_validate(row, from_attributes=True)
+def _out(job: IngestJob) -> JobOut:
+    return JobOut.model_validate(job, from_attributes=True).model_copy(update={"status": job.status.value})
 
 
 @router.get("", response_model=list[JobOut], summary="Ingest jobs, newest change first")
@@ -33,25 +33,22 @@ def list_jobs(
     auth.require_staff(request)
     if not 1 <= limit <= 500:
         raise InvalidInput("limit must be between 1 and 500")
-    query = select(t.ingest_jobs).order_by(t.ingest_jobs.c.updated.desc(), t.ingest_jobs.c.id.desc()).limit(limit)
-    if status is not None:
-        query = query.where(t.ingest_jobs.c.status == status.value)
-    if item:
-        query = query.where(t.ingest_jobs.c.item_id == item)
+    wanted: list[int] | None = None
     if ids:
-        wanted = [parse_count(i) for i in ids.split(",") if i]
-        if len(wanted) > MAX_IDS or not all(i is not None and i <= MAX_ROW_ID for i in wanted):
+        parsed = [parse_count(i) for i in ids.split(",") if i]
+        if len(parsed) > MAX_IDS or not all(i is not None and i <= MAX_ROW_ID for i in parsed):
             raise InvalidInput(f"ids is a comma-separated list of at most {MAX_IDS} job ids")
-        query = query.where(t.ingest_jobs.c.id.in_(wanted))
+        wanted = [i for i in parsed if i is not None]
     with reading(wiring_of(request).engine) as conn:
-        return [_out(r) for r in conn.execute(query)]
+        views = queue.list_jobs(conn, status, limit, item_id=item or None, ids=wanted, order=JobOrder.CHANGED)
+    return [_out(v.job) for v in views]
 
 
 @router.get("/{job_id}", response_model=JobOut, summary="One ingest job")
 def get_job(request: Request, job_id: RowId) -> JobOut:
     auth.require_staff(request)
     with reading(wiring_of(request).engine) as conn:
-        row = conn.execute(select(t.ingest_jobs).where(t.ingest_jobs.c.id == job_id)).first()
-    if row is None:
+        found = queue.list_jobs(conn, limit=1, ids=[job_id])
+    if not found:
         raise NotFound(f"no ingest job {job_id}")
-    return _out(row)
+    return _out(found[0].job)

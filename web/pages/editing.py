@@ -8,15 +8,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup, escape
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from repository.courses import service as courses
 from repository.db import records
-from repository.db import tables as t
 from repository.db.uow import reading
 from repository.domain import FileRole, Item, Visibility
 from repository.errors import InvalidInput, InvalidMetadata
+from repository.jobs import queue
+from repository.jobs.queue import JobOrder
 from repository.services import files as file_service
 from repository.services import workflow
 from repository.services.deposit import update_metadata
@@ -53,10 +53,13 @@ def _load(request: Request, item_id: str) -> tuple[Item, dict[int, dict[str, Any
     with reading(wiring_of(request).engine) as conn:
         item = records.load_item(conn, item_id)
         jobs = {
-            r.file_id: {"id": r.id, "status": r.status, "error": r.error, "attempts": r.attempts}
-            for r in conn.execute(
-                select(t.ingest_jobs).where(t.ingest_jobs.c.item_id == item_id).order_by(t.ingest_jobs.c.id)
-            )
+            v.job.file_id: {
+                "id": v.job.id,
+                "status": v.job.status.value,
+                "error": v.job.error,
+                "attempts": v.job.attempts,
+            }
+            for v in queue.list_jobs(conn, limit=None, item_id=item_id, order=JobOrder.OLDEST)
         }
     return item, jobs
 

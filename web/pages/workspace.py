@@ -18,10 +18,11 @@ from starlette.datastructures import UploadFile
 from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import reading
-from repository.domain import Status, Visibility, utcnow
+from repository.domain import JobStatus, Status, Visibility, utcnow
 from repository.errors import InvalidInput, InvalidMetadata, MawridError, TooLarge
 from repository.filenames import check_filename
 from repository.jobs import queue as jobs_service
+from repository.jobs.queue import JobOrder
 from repository.services import batch, users
 from repository.services.files import NewFile, deposit_with_files
 from web import auth
@@ -44,9 +45,7 @@ def dashboard(request: Request) -> Response:
         statuses: dict[str, int] = dict(
             conn.execute(select(t.items.c.status, func.count()).group_by(t.items.c.status)).all()
         )
-        jobs: dict[str, int] = dict(
-            conn.execute(select(t.ingest_jobs.c.status, func.count()).group_by(t.ingest_jobs.c.status)).all()
-        )
+        jobs = jobs_service.count_jobs(conn)
         recent = records.load_items(
             conn, conn.execute(select(t.items).order_by(t.items.c.datestamp.desc(), t.items.c.id).limit(8))
         )
@@ -146,40 +145,33 @@ async def upload(request: Request) -> Response:
 
 
 def job_rows(request: Request, status: str = "", limit: int = 100) -> list[dict[str, Any]]:
-    query = (
-        select(t.ingest_jobs, t.files.c.name.label("file_name"), t.items.c.metadata)
-        .join(t.files, t.files.c.id == t.ingest_jobs.c.file_id)
-        .join(t.items, t.items.c.id == t.ingest_jobs.c.item_id)
-        .order_by(t.ingest_jobs.c.updated.desc(), t.ingest_jobs.c.id.desc())
-        .limit(limit)
-    )
-    if status:
-        query = query.where(t.ingest_jobs.c.status == status)
+    if status and status not in {s.value for s in JobStatus}:
+        return []  # a status no job can have lists none
     with reading(wiring_of(request).engine) as conn:
-        rows = conn.execute(query).all()
+        views = jobs_service.list_jobs(
+            conn, JobStatus(status) if status else None, limit, order=JobOrder.CHANGED, with_titles=True
+        )
     return [
         {
-            "id": r.id,
-            "item_id": r.item_id,
-            "file_name": r.file_name,
-            "status": r.status,
-            "attempts": r.attempts,
-            "error": r.error,
-            "updated": r.updated,
-            "created": r.created,
-            "worker": r.worker,
-            "title": (r.metadata.get("titles") or [{"value": r.item_id}])[0]["value"],
+            "id": v.job.id,
+            "item_id": v.job.item_id,
+            "file_name": v.file_name,
+            "status": v.job.status.value,
+            "attempts": v.job.attempts,
+            "error": v.job.error,
+            "updated": v.job.updated,
+            "created": v.job.created,
+            "worker": v.job.worker,
+            "title": v.item_title,
         }
-        for r in rows
+        for v in views
     ]
 
 
 @router.get("/workspace/jobs")
 def jobs(request: Request, status: str = "") -> Response:
     with reading(wiring_of(request).engine) as conn:
-        counts: dict[str, int] = dict(
-            conn.execute(select(t.ingest_jobs.c.status, func.count()).group_by(t.ingest_jobs.c.status)).all()
-        )
+        counts = jobs_service.count_jobs(conn)
     return render(
         request, "workspace/jobs.html", {"jobs": job_rows(request, status), "status": status, "counts": counts}
     )
