@@ -52,8 +52,6 @@ class Wiring:
 
     @cached_property
     def index(self) -> SearchIndex:
-        from indexer.wiring import open_index  # the indexer package picks tantivy, OpenSearch or Elasticsearch
-
         return open_index(self.settings)
 
 
@@ -80,6 +78,22 @@ def make_directory(settings: Settings) -> Directory | None:
         default_role=Role(settings.ldap_default_role) if settings.ldap_default_role else None,
         timeout=settings.ldap_timeout_seconds,
     )
+
+
+def open_index(settings: Settings) -> SearchIndex:
+    """OpenSearch or Elasticsearch when its URL is set, else tantivy under the data directory."""
+    # A cluster's client is only imported when that cluster is used.
+    if settings.opensearch_url:
+        from indexer.os_index import OpenSearchIndex
+
+        return OpenSearchIndex(settings.opensearch_url, settings.opensearch_index)
+    if settings.elasticsearch_url:
+        from indexer.es_index import ElasticsearchIndex
+
+        return ElasticsearchIndex(settings.elasticsearch_url, settings.elasticsearch_index)
+    from indexer.tantivy_index import TantivyIndex
+
+    return TantivyIndex(settings.index_dir)
 
 
 def spool_dir(settings: Settings) -> Path:

@@ -13,10 +13,10 @@ from opensearchpy import OpenSearch
 
 from indexer.analysis import terms
 from indexer.os_index import OpenSearchIndex
-from indexer.wiring import open_index
 from repository.errors import StoreUnavailable
 from repository.settings import Settings
 from tests.opensearch_node import free_port, opensearch_node
+from web.wiring import open_index
 
 
 @pytest.fixture
