@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import reading
-from repository.domain import FileRole, Item
+from repository.domain import FileRole, Item, JobStatus
 from repository.ingest.extract import extract_file
+from repository.jobs import queue as jobs
 from repository.services.batch import PROVISIONAL
 from repository.services.deposit import deposit_item
-from repository.services.files import add_file
+from repository.services.files import add_file, remove_file
 from repository.services.ingest import apply_extraction
 from tests.conftest import LIBRARIAN
 from tests.factories import make_item
@@ -123,8 +124,21 @@ def test_an_identifier_another_item_holds_is_noted_as_a_possible_duplicate(wirin
     assert any(w.startswith("possible duplicate: the DOI 10.4321/qou.2024.7") for w in original.details["warnings"])
 
 
-def test_a_removed_file_is_skipped(wiring: Wiring, collection: str) -> None:
-    item = make_item(wiring, collection, files={"a.txt": b"some words"})
+def test_a_file_removed_before_its_extraction_is_applied_gets_nothing_recorded(wiring: Wiring, collection: str) -> None:
+    item = make_item(wiring, collection, files={"a.txt": b"some words", "b.txt": b"other words"})
+    [removed] = [f for f in item.files if f.name == "a.txt"]
+    with reading(wiring.engine) as conn:
+        [job] = [v.job for v in jobs.list_jobs(conn, item_id=item.id) if v.job.file_id == removed.id]
+    remove_file(wiring.uow(), LIBRARIAN, item.id, removed.id)
+    after_removal, before = load(wiring, item.id), rows(wiring)
     result = extract_file(io.BytesIO(b"some words"), "a.txt")
-    assert apply_extraction(wiring.uow(), wiring.store, 10_000, result) is None
-    assert load(wiring, item.id).version == item.version
+
+    assert apply_extraction(wiring.uow(), wiring.store, removed.id, result, job_id=job.id) is None
+    assert rows(wiring) == before  # no derivative rows, no version
+    saved = load(wiring, item.id)
+    assert saved.version == after_removal.version and [f.name for f in saved.files] == ["b.txt"]
+    assert (saved.metadata, saved.suggestions) == (after_removal.metadata, after_removal.suggestions)
+    with reading(wiring.engine) as conn:  # its job went with the file; the other file's is still queued
+        assert [(v.file_name, v.job.status) for v in jobs.list_jobs(conn, item_id=item.id)] == [
+            ("b.txt", JobStatus.QUEUED)
+        ]
