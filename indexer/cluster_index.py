@@ -33,7 +33,7 @@ from indexer.es_translate import (
     to_page,
     to_source,
 )
-from indexer.ports import Access, Page, Query
+from indexer.ports import Access, Page, Query, StateKey
 from repository.errors import StoreUnavailable
 
 
@@ -101,7 +101,7 @@ class ClusterIndex(ABC):
     @contextmanager
     def writer(self) -> Iterator[ClusterWriter]:
         with self._lock:
-            writer = ClusterWriter(self.name, int(self.load_state().get("generation", 0)))
+            writer = ClusterWriter(self.name, int(self.load_state().get(StateKey.GENERATION, 0)))
             yield writer
             with self._edge("write documents"):
                 self._flush(writer)

@@ -262,6 +262,14 @@ class IndexWriter(Protocol):
         ...
 
 
+class StateKey(enum.StrEnum):
+    """The keys of the bookkeeping an index keeps with itself (`load_state`); stored as their values."""
+
+    SCHEMA = "schema"  # tantivy: the schema version its documents were written with
+    GENERATION = "generation"  # documents are written under this generation; a reindex moves to the next
+    REINDEX = "reindex"  # a rebuild in progress: {"generation": its generation, "after": the last item id done}
+
+
 class SearchIndex(Protocol):
     def search(self, query: Query, access: Access) -> Page:
         """Run a query; a malformed query text falls back to plain words, a bad cursor raises InvalidInput."""
@@ -280,7 +288,7 @@ class SearchIndex(Protocol):
         ...
 
     def load_state(self) -> dict[str, Any]:
-        """Small bookkeeping kept with the index (the reindex generation and checkpoint)."""
+        """Small bookkeeping kept with the index, under `StateKey`s (the reindex generation and checkpoint)."""
         ...
 
     def save_state(self, state: dict[str, Any]) -> None: ...

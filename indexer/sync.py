@@ -29,7 +29,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Engine, bindparam, func, select, update
 
 from indexer.documents import MAX_TEXT_CHARS, IndexDocument, text_files, to_document
-from indexer.ports import SearchIndex
+from indexer.ports import SearchIndex, StateKey
 from repository.db import records
 from repository.db import tables as t
 from repository.db.uow import UnitOfWork, reading
@@ -63,7 +63,7 @@ def sync(
     """Index every item that is behind, plus items whose embargo has ended; returns what was done."""
     today = today or utcnow().date()
     state = index.load_state()
-    if "generation" not in state or "reindex" in state:
+    if StateKey.GENERATION not in state or StateKey.REINDEX in state:
         return reindex(engine, store, index, batch=batch, today=today)
     report = SyncReport()
     lifted = index.embargo_lifted(today)
@@ -90,10 +90,10 @@ def reindex(
     """Rewrite every item's document; resumes an interrupted rebuild unless `restart` is set."""
     today = today or utcnow().date()
     state = index.load_state()
-    job = state.get("reindex")
+    job = state.get(StateKey.REINDEX)
     if job is None or restart:
-        job = {"generation": int(state.get("generation", 0)) + 1, "after": ""}
-        index.save_state({**state, "generation": job["generation"], "reindex": job})
+        job = {"generation": int(state.get(StateKey.GENERATION, 0)) + 1, "after": ""}
+        index.save_state({**state, StateKey.GENERATION: job["generation"], StateKey.REINDEX: job})
     with reading(engine) as conn:
         total = conn.execute(select(func.count()).select_from(t.items)).scalar_one()
         done = conn.execute(select(func.count()).select_from(t.items).where(t.items.c.id <= job["after"])).scalar_one()
@@ -104,13 +104,13 @@ def reindex(
         report.add(_index_items(engine, store, index, ids, today))
         done += len(ids)
         job["after"] = ids[-1]
-        index.save_state({**index.load_state(), "reindex": job})
+        index.save_state({**index.load_state(), StateKey.REINDEX: job})
         if progress:
             progress(done, total)
     with index.writer() as writer:
         writer.delete_older_than(job["generation"])
     state = index.load_state()
-    state.pop("reindex", None)
+    state.pop(StateKey.REINDEX, None)
     index.save_state(state)
     return report
 

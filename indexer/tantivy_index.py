@@ -48,7 +48,19 @@ import tantivy
 from indexer import analysis
 from indexer.documents import IndexDocument, TextPart, day_number
 from indexer.highlight import QueryTerms, best_snippet, head, snippet_of
-from indexer.ports import FACETS, FLAG_FACETS, Access, Facet, FacetValue, Hit, Page, Query, Snippet, Sort
+from indexer.ports import (
+    FACETS,
+    FLAG_FACETS,
+    Access,
+    Facet,
+    FacetValue,
+    Hit,
+    Page,
+    Query,
+    Snippet,
+    Sort,
+    StateKey,
+)
 from indexer.syntax import Clause, Leaf, Parsed, Prefix, Words, YearRange, parse
 from repository.errors import InvalidInput, StoreUnavailable
 
@@ -126,7 +138,7 @@ class TantivyIndex:
 
     def _open(self) -> tantivy.Index:
         state = self.load_state()
-        if tantivy.Index.exists(str(self.path)) and state.get("schema") != SCHEMA_VERSION:
+        if tantivy.Index.exists(str(self.path)) and state.get(StateKey.SCHEMA) != SCHEMA_VERSION:
             # The index is derived data: an old layout is dropped and rebuilt by the next sync.
             log.warning("search index at %s has an old layout; it will be rebuilt", self.path)
             shutil.rmtree(self.path)
@@ -135,8 +147,8 @@ class TantivyIndex:
             index = tantivy.Index(SCHEMA, path=str(self.path), reuse=True)
         except ValueError as exc:
             raise StoreUnavailable(f"cannot open the search index at {self.path}: {exc}") from exc
-        if self.load_state().get("schema") != SCHEMA_VERSION:
-            self.save_state({"schema": SCHEMA_VERSION})
+        if self.load_state().get(StateKey.SCHEMA) != SCHEMA_VERSION:
+            self.save_state({StateKey.SCHEMA: SCHEMA_VERSION})
         return index
 
     # --- writing ---------------------------------------------------------------------------
@@ -146,7 +158,7 @@ class TantivyIndex:
         with self._lock:
             if self._raw is None:
                 self._raw = self._acquire()
-            writer = _Writer(self._raw, int(self.load_state().get("generation", 0)))
+            writer = _Writer(self._raw, int(self.load_state().get(StateKey.GENERATION, 0)))
             try:
                 yield writer
             except BaseException:

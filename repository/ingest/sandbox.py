@@ -20,6 +20,7 @@ crash, any failure (its memory may be in a bad state) or `MAX_FILES` files.
 from __future__ import annotations
 
 import ctypes
+import enum
 import io
 import multiprocessing
 import re
@@ -46,6 +47,15 @@ OCR_SHARE = 0.85  # of the time limit: what OCR may use, leaving the rest to fin
 MAX_FILES = 200  # then a fresh child: bounds what a slow leak in a C library can accumulate
 
 Request = tuple[str, str, list[tuple[str, str]]]  # path, name, captions as (name, path)
+
+
+class Outcome(enum.StrEnum):
+    """How the child answers a request, with its payload."""
+
+    OK = "ok"  # the Extraction
+    REFUSED = "refused"  # the MawridError the file was refused with
+    FAILED = "failed"  # a readable reason; the child may be in a bad state, so it is replaced
+    OVER_MEMORY = "over-memory"  # None: an allocation failed under RLIMIT_AS
 
 
 @dataclass(frozen=True)
@@ -93,13 +103,13 @@ class Sandbox:
             raise _death(self.close(), self.limits)
         status, payload = message
         self._served += 1
-        if status in ("failed", "over-memory") or self._served >= MAX_FILES:
+        if status in (Outcome.FAILED, Outcome.OVER_MEMORY) or self._served >= MAX_FILES:
             self.close()
-        if status == "ok":
+        if status is Outcome.OK:
             return payload  # type: ignore[no-any-return]
-        if status == "refused":
+        if status is Outcome.REFUSED:
             raise payload
-        if status == "over-memory":
+        if status is Outcome.OVER_MEMORY:
             raise LimitExceeded(_over_memory(self.limits))
         raise ExtractionFailed(payload)
 
@@ -177,7 +187,7 @@ def warm_up() -> None:
         extract_file(io.BytesIO(data), name)
 
 
-def _receive(conn: Connection) -> tuple[str, Any] | None:
+def _receive(conn: Connection) -> tuple[Outcome, Any] | None:
     try:
         return conn.recv()  # type: ignore[no-any-return]
     except (EOFError, OSError):
@@ -235,19 +245,19 @@ def _allow_cpu(seconds: float) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (ceiling, resource.getrlimit(resource.RLIMIT_CPU)[1]))
 
 
-def _extract(request: Request) -> tuple[str, Any]:
+def _extract(request: Request) -> tuple[Outcome, Any]:
     path, name, captions = request
     try:
         with ExitStack() as files:
             stream = files.enter_context(open(path, "rb"))
             caption_streams = [(n, files.enter_context(open(p, "rb"))) for n, p in captions]
-            return ("ok", extract_file(stream, name, caption_streams))
+            return (Outcome.OK, extract_file(stream, name, caption_streams))
     except MawridError as exc:
-        return ("refused", exc)
+        return (Outcome.REFUSED, exc)
     except MemoryError:
-        return ("over-memory", None)
+        return (Outcome.OVER_MEMORY, None)
     except RecursionError:
-        return ("refused", UnsupportedFormat("the document is nested too deeply to be read"))
+        return (Outcome.REFUSED, UnsupportedFormat("the document is nested too deeply to be read"))
     except Exception as exc:  # a reader's bug or an unforeseen file: reported on the job, retried
         detail = readable_reason(f"{type(exc).__name__}: {exc}", {path: name})
-        return ("failed", f"the extraction failed: {detail}")
+        return (Outcome.FAILED, f"the extraction failed: {detail}")
