@@ -22,7 +22,7 @@ from lxml import etree
 
 from harvest.crosswalks.context import Context
 from harvest.crosswalks.elements import root, sub
-from repository.courses.outline import Resource
+from repository.courses.outline import Resource, ResourceKind
 from repository.courses.service import Attribution, Course
 from repository.domain import FileRef, Item
 from repository.ingest.safezip import SafeZip
@@ -65,13 +65,13 @@ def parts(course: Course) -> dict[tuple[object, ...], Part]:
         if key in found:
             continue
         ident = f"R{len(found) + 1:04d}"
-        if resource.kind == "item":
+        if resource.kind is ResourceKind.ITEM:
             found[key] = Part(ident, resource, f"links/{ident}.xml", None)
         else:
             f = files[resource.file_id]  # type: ignore[index]
             href = (
                 f"web_resources/package-{f.id}/{resource.href}"
-                if resource.kind == "package"
+                if resource.kind is ResourceKind.PACKAGE
                 else f"web_resources/{f.id}/{f.name}"
             )
             found[key] = Part(ident, resource, href, f)
@@ -104,7 +104,7 @@ def cartridge_manifest(course: Course, ctx: Context) -> etree._Element:
 
     resources = sub(manifest, f"{{{CP}}}resources")
     for part in by_target.values():
-        if part.resource.kind == "item":
+        if part.resource.kind is ResourceKind.ITEM:
             res = sub(resources, f"{{{CP}}}resource", identifier=part.identifier, type="imswl_xmlv1p1")
         else:
             res = sub(resources, f"{{{CP}}}resource", identifier=part.identifier, type="webcontent", href=part.href)
@@ -180,15 +180,15 @@ def write_cartridge(
         archive.writestr("ATTRIBUTION.txt", attribution_text(credits, ctx))
         unpacked: set[int] = set()
         for part in parts(course).values():
-            if part.resource.kind == "item":
+            if part.resource.kind is ResourceKind.ITEM:
                 url = f"{ctx.base_url}/items/{part.resource.item_id}"
                 link = weblink(part.resource.title, url)
                 archive.writestr(part.href, etree.tostring(link, xml_declaration=True, encoding="UTF-8"))
-            elif part.resource.kind == "package" and part.file is not None and part.file.id not in unpacked:
+            elif part.resource.kind is ResourceKind.PACKAGE and part.file is not None and part.file.id not in unpacked:
                 unpacked.add(part.file.id)
                 for name, data in _package_entries(store, part.file):
                     archive.writestr(f"web_resources/package-{part.file.id}/{name}", data)
-            elif part.resource.kind == "file" and part.file is not None:
+            elif part.resource.kind is ResourceKind.FILE and part.file is not None:
                 with store.open(part.file.key) as src, archive.open(part.href, "w") as dst:
                     while chunk := src.read(CHUNK):
                         dst.write(chunk)

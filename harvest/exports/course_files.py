@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 from harvest.crosswalks.context import Context
 from harvest.exports.cartridge import attribution_text, write_cartridge
+from repository.courses.outline import ResourceKind
 from repository.courses.service import Attribution, Course
 from repository.domain import FileRef, FileRole, Item
 from repository.errors import InvalidInput, NotFound
@@ -89,9 +90,9 @@ def readme(course: Course, ctx: Context, paths: dict[int, str], credits: list[At
         for n, lesson in enumerate(module.lessons, 1):
             lines.append(f"  Lesson {m}.{n}: {lesson.title}")
             for resource in lesson.resources:
-                if resource.kind == "item":
+                if resource.kind is ResourceKind.ITEM:
                     where = f"{ctx.base_url}/items/{resource.item_id}"
-                elif resource.kind == "package":
+                elif resource.kind is ResourceKind.PACKAGE:
                     where = f"{paths.get(resource.file_id or 0, '?')} → {resource.href}"
                 else:
                     where = paths.get(resource.file_id or 0, "?")

@@ -9,13 +9,20 @@ for citation; later changes make a new edition.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from repository.errors import InvalidInput
 
-ResourceKind = Literal["file", "package", "item"]
+
+class ResourceKind(enum.StrEnum):
+    FILE = "file"  # a file of the course (a PDF chapter, slides, a recording)
+    PACKAGE = "package"  # a page inside one of the course's packages
+    ITEM = "item"  # another item of the repository
+
+
 MAX_TITLE = 500
 
 
@@ -28,8 +35,11 @@ class Resource:
     item_id: str | None = None  # "item": another item of the repository
     adapted: bool = False  # "item": the course changes it rather than including it as it is
 
+    def __post_init__(self) -> None:
+        self.kind = ResourceKind(self.kind)  # also from the plain string a form or stored JSON gives
+
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"kind": self.kind, "title": self.title}
+        data: dict[str, Any] = {"kind": self.kind.value, "title": self.title}
         for name in ("file_id", "href", "item_id"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
@@ -72,7 +82,7 @@ class Outline:
         """The number of the first lesson that shows this file (this page of it, for a package)."""
         for n, _, lesson in self.lessons():
             for r in lesson.resources:
-                if r.file_id == file_id and (href is None or r.kind != "package" or r.href == href):
+                if r.file_id == file_id and (href is None or r.kind is not ResourceKind.PACKAGE or r.href == href):
                     return n
         return None
 
@@ -127,19 +137,21 @@ def _title(data: Any, where: str) -> str:
 def _resource(data: Any, where: str) -> Resource:
     kind = data.get("kind") if isinstance(data, dict) else None
     title = _title(data, where)
-    if kind in ("file", "package"):
+    if kind in (ResourceKind.FILE, ResourceKind.PACKAGE):
         file_id = data.get("file_id")
         if not isinstance(file_id, int):
             raise InvalidInput(f"{where}: a {kind} resource needs the id of one of the course's files")
         href = data.get("href")
-        if kind == "package" and (not isinstance(href, str) or not href or href.startswith("/") or ".." in href):
+        if kind == ResourceKind.PACKAGE and (
+            not isinstance(href, str) or not href or href.startswith("/") or ".." in href
+        ):
             raise InvalidInput(f"{where}: a package resource needs a relative page path inside the package")
-        return Resource(kind, title, file_id=file_id, href=href if kind == "package" else None)
-    if kind == "item":
+        return Resource(ResourceKind(kind), title, file_id=file_id, href=href if kind == ResourceKind.PACKAGE else None)
+    if kind == ResourceKind.ITEM:
         item_id = data.get("item_id")
         if not isinstance(item_id, str) or not item_id:
             raise InvalidInput(f"{where}: an item resource needs the id of the item it links to")
-        return Resource("item", title, item_id=item_id, adapted=bool(data.get("adapted", False)))
+        return Resource(ResourceKind.ITEM, title, item_id=item_id, adapted=bool(data.get("adapted", False)))
     raise InvalidInput(f"{where}: kind must be file, package or item")
 
 
@@ -180,6 +192,7 @@ def _leaves(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
 def _package_lesson(node: dict[str, Any], file_id: int) -> Lesson:
     pages = [leaf for leaf in _leaves(node) if leaf.get("href")]
     resources = [
-        Resource("package", str(p.get("title") or "Page"), file_id=file_id, href=str(p["href"])) for p in pages
+        Resource(ResourceKind.PACKAGE, str(p.get("title") or "Page"), file_id=file_id, href=str(p["href"]))
+        for p in pages
     ]
     return Lesson(str(node.get("title") or "Lesson"), resources)

@@ -14,6 +14,7 @@ from typing import Literal
 
 from babel.dates import format_timedelta
 
+from repository.courses.outline import ResourceKind
 from repository.licenses import CATALOGUE, License, license_for
 from web import i18n
 from web.i18n import N_
@@ -36,7 +37,11 @@ CONTRIBUTOR_ROLES = {
     "narrator": N_("Narrator"),
 }
 
-RESOURCE_KINDS = {"file": N_("Course file"), "package": N_("Package page"), "item": N_("Repository item")}
+RESOURCE_KINDS = {
+    ResourceKind.FILE: N_("Course file"),
+    ResourceKind.PACKAGE: N_("Package page"),
+    ResourceKind.ITEM: N_("Repository item"),
+}
 
 VERDICT_LEVELS = {"ok": N_("Compatible"), "warning": N_("Check before publishing"), "incompatible": N_("Incompatible")}
 

@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping
 from typing import TypeVar
 
-from repository.courses.outline import MAX_TITLE, Lesson, Module, Outline, Resource, outline_from_json
+from repository.courses.outline import MAX_TITLE, Lesson, Module, Outline, Resource, ResourceKind, outline_from_json
 from repository.errors import Conflict, InvalidInput
 
 OPS = (
@@ -126,7 +126,7 @@ def _resource_edit(op: str, form: Mapping[str, str], lesson: Lesson) -> None:
     elif op == "delete-resource":
         del lesson.resources[r]
     elif op == "toggle-adapted":
-        if resource.kind != "item":
+        if resource.kind is not ResourceKind.ITEM:
             raise InvalidInput("only a linked item can be marked as adapted")
         resource.adapted = not resource.adapted
     else:

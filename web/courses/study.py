@@ -25,7 +25,7 @@ from harvest.crosswalks import jsonld
 from harvest.crosswalks.context import Context
 from harvest.exports import service as exports
 from harvest.exports.course_files import FORMATS, MEDIA_TYPES, export_name, original_package
-from repository.courses.outline import Lesson, Module, Resource
+from repository.courses.outline import Lesson, Module, Resource, ResourceKind
 from repository.courses.service import Course, editions, load_course
 from repository.db import records
 from repository.db.uow import reading
@@ -250,13 +250,13 @@ def resource_views(request: Request, reader: Reader, lesson: Lesson, linked: dic
     views = []
     for r in lesson.resources:
         ref = files.get(r.file_id) if r.file_id is not None else None
-        if r.kind == "item":
+        if r.kind is ResourceKind.ITEM:
             target = linked.get(r.item_id or "")
             views.append(ResourceView(r, "item" if target else "unavailable", item=target))
         elif ref is None:
             views.append(ResourceView(r, "unavailable"))
-        elif r.kind == "package" or packages.is_page(ref):
-            page = r.href if r.kind == "package" else ref.name
+        elif r.kind is ResourceKind.PACKAGE or packages.is_page(ref):
+            page = r.href if r.kind is ResourceKind.PACKAGE else ref.name
             url = f"{package_base(request, reader, ref.id)}/{quote(page or '', safe='/')}"
             if wiring_of(request).settings.package_origin:
                 views.append(ResourceView(r, "page", player_url(request, item.id, url, r.title), ref, isolated=True))
