@@ -119,11 +119,6 @@ class ExtractionFailed(MawridError):
 
     http_status, exit_code, slug = 500, 11, "extraction-failed"
 
-    @property
-    def reason(self) -> str:
-        """What the job records (the message)."""
-        return self.message
-
 
 class LimitExceeded(ExtractionFailed):
     """An extraction broke its time or memory limit: the same file would break it again, so no retry."""

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from repository.domain import utcnow
+from repository.errors import UnsupportedFormat
 from repository.jobs import queue as jobs
 from repository.jobs.queue import QueuePolicy
 from tests.factories import make_item
@@ -33,12 +34,12 @@ def test_extract_json_has_the_documented_keys(tmp_path: Path, monkeypatch: pytes
     assert builders.ARABIC_LINES[0] in out["text"]
 
 
-def test_extract_refuses_a_hostile_file_with_status_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_extract_refuses_a_hostile_file_with_its_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "course.zip"
     path.write_bytes(builders.symlink_zip())
     result = runner.invoke(app, ["extract", str(path), "--json"])
-    assert result.exit_code == 2
+    assert result.exit_code == UnsupportedFormat.exit_code == 8
     assert "symbolic link" in json.loads(result.stdout)["error"]
 
 

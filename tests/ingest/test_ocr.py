@@ -148,13 +148,14 @@ def test_ocr_text_is_found_by_search_with_its_page(
 
 @needs_tesseract
 def test_a_scan_longer_than_the_time_limit_comes_back_partly_read(tmp_path: Path) -> None:
-    # 30 small pages of two lines each: more than the sandbox's 8 seconds can read.
+    # 150 small pages of two lines each: far more than the sandbox's 8 seconds can read on a fast machine.
+    pages = 150
     strip = builders.scanned_page(builders.SCAN_ENGLISH[:2], dpi=200).crop((0, 0, 1654, 300))
     path = tmp_path / "long-scan.pdf"
-    path.write_bytes(builders.image_pdf([strip] * 30, 200))
+    path.write_bytes(builders.image_pdf([strip] * pages, 200))
     result = run_limited(str(path), path.name, Limits(seconds=8, memory_mb=2048))
     read, pending = result.details["ocr"]["pages"], result.details["ocr_pending"]
-    assert read and pending and read + pending == list(range(1, 31))
+    assert read and pending and read + pending == list(range(1, pages + 1))
     assert result.details["needs_ocr"] is True and builders.SCAN_ENGLISH[0] in result.text
     assert any(w.startswith(f"OCR stopped at page {pending[0]}") for w in result.warnings)
 

@@ -54,22 +54,22 @@ def extract(
 ) -> None:
     """Detect and extract one file as an ingest job would (same limits), without touching the repository.
 
-    A refused file prints its reason and exits with status 2.
+    A refused file prints its reason and exits with its error's status (8: a format refused, 11: the reader
+    failed or ran past the limits).
     """
-    from repository.ingest.sandbox import ExtractionFailed, Limits, run_limited
+    from repository.ingest.sandbox import Limits, run_limited
 
     settings = Settings()
     try:
         result = run_limited(
             str(file), file.name, Limits(settings.job_time_limit_seconds, settings.job_memory_limit_mb)
         )
-    except (MawridError, ExtractionFailed) as exc:
-        reason = exc.message if isinstance(exc, MawridError) else exc.reason
+    except MawridError as exc:
         if as_json:
-            out.out(json.dumps({"error": reason}, ensure_ascii=False))
+            out.out(json.dumps({"error": exc.message}, ensure_ascii=False))
         else:
-            err.print(f"[red]refused:[/red] {reason}", highlight=False)
-        raise typer.Exit(2) from None
+            err.print(f"[red]refused:[/red] {exc.message}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
     if as_json:
         out.out(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
         return
