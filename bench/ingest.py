@@ -1,7 +1,7 @@
 """Ingest throughput: end to end with 2 workers, against `pdftotext` alone on the same PDFs; per extractor;
 and pypdf against PDFium for PDF text (speed and quality), which decided the PDF text extractor.
 
-The PDFs are generated with a fixed seed (tests/ingest/builders.py): pages of English and shaped Arabic
+The PDFs are generated with a fixed seed (tests/repository/ingest/builders.py): pages of English and shaped Arabic
 lines whose text is known, so quality is measured as the share of lines found intact in the output.
 """
 
@@ -33,8 +33,8 @@ from repository.services.collections import create_collection, create_community
 from repository.services.deposit import deposit_item
 from repository.services.files import add_file
 from repository.settings import Settings
-from tests.ingest import builders
-from tests.ingest.builders import Lesson
+from tests.repository.ingest import builders
+from tests.repository.ingest.builders import Lesson
 from web.wiring import wire
 
 WORKERS = 2

@@ -1,6 +1,6 @@
 """OCR throughput: scanned PDFs ingested by 2 workers, against the plain `tesseract` CLI on the same page images.
 
-The scans are drawn by tests/ingest/builders.py (shaped Arabic and English print, 300 dpi, noise from a
+The scans are drawn by tests/repository/ingest/builders.py (shaped Arabic and English print, 300 dpi, noise from a
 fixed seed) and saved twice: as image-only PDFs for ingest and as PNG files for the baseline, which runs
 `tesseract IMAGE - -l ara+eng --dpi 300`, 2 at a time, one thread each (as the workers run it).
 """
@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.ingest import WORKERS, ingest_seconds
-from tests.ingest import builders
+from tests.repository.ingest import builders
 
 DPI = 300
 

@@ -17,7 +17,7 @@ from repository.services.ingest import apply_extraction
 from repository.services.workflow import publish_item
 from tests.conftest import LIBRARIAN
 from tests.factories import make_item
-from tests.ingest.builders import pdf
+from tests.repository.ingest.builders import pdf
 from web.wiring import Wiring
 
 CC_BY = {"uri": "https://creativecommons.org/licenses/by/4.0/", "label": "CC BY 4.0"}

@@ -22,8 +22,8 @@ from repository.services.workflow import publish_item
 from tests.browser.conftest import Site, new_context, screenshot, serious_violations, sign_in
 from tests.course_factories import course_metadata, ingest, make_course
 from tests.factories import make_item
-from tests.ingest.builders import SCORM12, course
-from tests.ingest.package_builders import canvas_cartridge, nested_package, probe_package
+from tests.repository.ingest.builders import SCORM12, course
+from tests.repository.ingest.package_builders import canvas_cartridge, nested_package, probe_package
 
 pytestmark = pytest.mark.browser
 COLLECTION = "edu-courses"

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import Site, new_context, screenshot, sign_in
-from tests.ingest.builders import pdf
+from tests.repository.ingest.builders import pdf
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from repository.courses import service as courses
 from repository.db.uow import reading
 from tests.course_factories import ingest
 from tests.factories import make_item
-from tests.ingest.builders import SCORM2004, Lesson, course
+from tests.repository.ingest.builders import SCORM2004, Lesson, course
 from web.wiring import Wiring
 
 

@@ -23,7 +23,7 @@ from repository.jobs.pool import ResourcesFactory, run_pending_jobs
 from repository.services.files import add_file
 from tests.conftest import LIBRARIAN
 from tests.factories import make_item
-from tests.ingest import builders
+from tests.repository.ingest import builders
 from tests.workers import FAST, settings_env
 from web.wiring import Wiring
 

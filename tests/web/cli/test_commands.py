@@ -19,7 +19,7 @@ from repository.db.uow import reading
 from repository.domain import Status
 from repository.objects.local import LocalObjectStore
 from repository.settings import Settings
-from tests.ingest import builders
+from tests.repository.ingest import builders
 
 
 def mawrid(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -12,7 +12,7 @@ from repository.services.collections import create_collection, create_community
 from repository.services.files import add_file
 from repository.settings import Settings
 from tests.course_factories import course_metadata, ingest, make_course
-from tests.ingest.package_builders import probe_package
+from tests.repository.ingest.package_builders import probe_package
 from tests.web.cli.test_commands import mawrid
 from web.wiring import wire
 

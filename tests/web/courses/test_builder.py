@@ -20,7 +20,7 @@ from repository.licenses import CATALOGUE, check_inclusion, license_for
 from tests.conftest import LIBRARIAN
 from tests.course_factories import CC_BY, CC_BY_NC, course_metadata, ingest
 from tests.factories import make_item
-from tests.ingest.package_builders import probe_package
+from tests.repository.ingest.package_builders import probe_package
 from tests.web.conftest import csrf_of
 from web.courses import outline_form
 from web.courses.labels import verdict_text

@@ -25,7 +25,7 @@ from repository.settings import Settings
 from tests.conftest import LIBRARIAN
 from tests.course_factories import CC_BY, course_metadata, ingest, make_course
 from tests.factories import make_item
-from tests.ingest.package_builders import canvas_cartridge, probe_package
+from tests.repository.ingest.package_builders import canvas_cartridge, probe_package
 from tests.web.conftest import sign_in
 from web.app import create_app
 from web.courses import packages

@@ -1,6 +1,6 @@
 """OCR of scanned PDF pages: Tesseract reads pages without a usable text layer, and only those.
 
-The scans are drawn by the tests (tests/ingest/builders.py: shaped Arabic and English print, blurred,
+The scans are drawn by the tests (tests/repository/ingest/builders.py: shaped Arabic and English print, blurred,
 specked and skewed, saved by Pillow as image-only PDFs) at 200 and 300 dpi. Tests that run Tesseract
 skip when it is not installed; CI installs it (.ci/run).
 """
@@ -27,8 +27,8 @@ from repository.ingest.sandbox import Limits, run_limited
 from repository.jobs import queue as jobs
 from repository.jobs.pool import ResourcesFactory, run_pending_jobs
 from tests.factories import make_item
-from tests.ingest import builders
-from tests.ingest.conftest import OCR_CER, extract, has_presentation_forms
+from tests.repository.ingest import builders
+from tests.repository.ingest.conftest import OCR_CER, extract, has_presentation_forms
 from tests.workers import FAST
 from web.wiring import Wiring
 

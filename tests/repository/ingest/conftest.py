@@ -40,7 +40,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"OCR character error rate per scanned page: {rates}")
     if not _corpus_outcomes:
         return
-    from tests.ingest.test_corpus import ENTRIES
+    from tests.repository.ingest.test_corpus import ENTRIES
 
     per_kind: dict[str, list[bool]] = {}
     for entry in ENTRIES:

@@ -19,7 +19,7 @@ from repository.services.files import add_file, remove_file
 from repository.services.ingest import apply_extraction
 from tests.conftest import LIBRARIAN
 from tests.factories import make_item
-from tests.ingest import builders
+from tests.repository.ingest import builders
 from web.wiring import Wiring
 
 PAPER = builders.pdf(

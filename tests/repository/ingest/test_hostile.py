@@ -13,9 +13,9 @@ import pytest
 from repository.errors import Abandoned, ExtractionFailed, UnsupportedFormat
 from repository.ingest import safezip
 from repository.ingest.sandbox import Limits, Sandbox, run_limited
-from tests.ingest import builders
-from tests.ingest.builders import Lesson
-from tests.ingest.conftest import extract
+from tests.repository.ingest import builders
+from tests.repository.ingest.builders import Lesson
+from tests.repository.ingest.conftest import extract
 
 LESSON = [Lesson("Only lesson", "<p>Hello</p>")]
 

@@ -9,7 +9,7 @@ import zipfile
 from collections.abc import Callable
 from functools import cache
 
-from tests.ingest.builders import IMSCC, SCORM12, SCORM2004, Lesson, course, png
+from tests.repository.ingest.builders import IMSCC, SCORM12, SCORM2004, Lesson, course, png
 
 # Calls a real package makes, SCORM 1.2 then SCORM 2004, each answer recorded with GetLastError after it.
 # The API is found the way packages find it: on this window, then up the chain of parents.

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import pytest
 
 from repository.ingest.pdf import split_authors
-from tests.ingest import builders
-from tests.ingest.conftest import extract, has_presentation_forms
+from tests.repository.ingest import builders
+from tests.repository.ingest.conftest import extract, has_presentation_forms
 
 
 def test_shaped_arabic_comes_out_in_logical_order_with_ordinary_letters() -> None:
@@ -58,7 +58,7 @@ def test_author_lists_split_but_inverted_names_stay_whole() -> None:
 
 
 def test_scanned_pdf_is_flagged_for_ocr_when_tesseract_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", "/nonexistent")  # tests/ingest/test_ocr.py reads scans with Tesseract
+    monkeypatch.setenv("PATH", "/nonexistent")  # tests/repository/ingest/test_ocr.py reads scans with Tesseract
     result = extract(builders.scanned_pdf(pages=2), "scan.pdf")
     assert result.page_count == 2 and result.text == ""
     assert result.details["needs_ocr"] is True

@@ -4,7 +4,7 @@ Checks, per its manifest entry: libmagic's MIME type, the detected kind, the fie
 independent tool, that each expected phrase occurs in the extracted text (matching rules of the corpus
 README), Arabic detected where the body is Arabic, and hostile files handled as the manifest expects.
 Skipped when the corpus is not beside the checkout. The terminal summary reports passed/total per kind
-(tests/ingest/conftest.py).
+(tests/repository/ingest/conftest.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from repository.ingest.detect import SNIFF_BYTES, sniff_mime
 from repository.ingest.ports import Extraction
 from repository.ingest.sandbox import Limits, run_limited
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus"
 if not (CORPUS / "manifest.json").is_file():
     pytest.skip(f"no corpus at {CORPUS}", allow_module_level=True)
 

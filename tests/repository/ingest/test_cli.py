@@ -13,7 +13,7 @@ from repository.errors import UnsupportedFormat
 from repository.jobs import queue as jobs
 from repository.jobs.queue import QueuePolicy
 from tests.factories import make_item
-from tests.ingest import builders
+from tests.repository.ingest import builders
 from tests.workers import settings_env
 from web.cli import app
 from web.wiring import Wiring

@@ -8,9 +8,9 @@ from repository.errors import UnsupportedFormat
 from repository.ingest.detect import detect
 from repository.ingest.extract import extract_file
 from repository.ingest.language import clean_text, detect_language
-from tests.ingest import builders
-from tests.ingest.builders import Lesson
-from tests.ingest.conftest import extract
+from tests.repository.ingest import builders
+from tests.repository.ingest.builders import Lesson
+from tests.repository.ingest.conftest import extract
 
 CHAPTERS = [
     ("intro", "<h1>Introduction</h1><p>Open <b>learning</b> begins here.</p>"),
