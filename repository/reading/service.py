@@ -14,10 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from sqlalchemy import delete
-
 from repository.db import records
-from repository.db import tables as t
 from repository.db.uow import UnitOfWork
 from repository.domain import FileRef, FileRole, Item, utcnow
 from repository.objects.ports import ObjectStore
@@ -26,6 +23,7 @@ from repository.reading.blocks import Document, read_text
 from repository.reading.braille import to_braille
 from repository.reading.epub import BookInfo, to_epub
 from repository.reading.speech import to_audio
+from repository.services.files import put_derivative
 from repository.services.versioning import Clock
 
 
@@ -87,24 +85,13 @@ def alternative(
         fresh = records.load_item(uow.conn, item.id, for_update=True)
         if found := _cached(fresh, text, wanted):  # another request made it meanwhile
             return found
-        stale = [f.id for f in fresh.files if f.role is wanted.role and f.source_file_id == text.source_file_id]
-        if stale:
-            uow.conn.execute(delete(t.files).where(t.files.c.id.in_(stale)))
-        return records.insert_file(
-            uow.conn,
-            item_id=item.id,
-            name=PurePath(text.name).stem + wanted.suffix,
-            size=stored.size,
-            sha256=stored.sha256,
-            md5=stored.md5,
-            mime=wanted.mime,
-            role=wanted.role.value,
-            key=stored.key,
-            created=clock(),
-            source_file_id=text.source_file_id,
-            language=text.language,
-            details={"text_sha256": text.sha256},
-        )
+        made = put_derivative(
+            uow.conn, fresh, text.source_file_id or 0, wanted.role, stored,
+            name=PurePath(text.name).stem + wanted.suffix, mime=wanted.mime,
+            details={"text_sha256": text.sha256}, now=clock(), language=text.language,
+        )  # fmt: skip
+        assert made is not None  # `stored` is given
+        return made
 
 
 def _cached(item: Item, text: FileRef, wanted: Format) -> FileRef | None:

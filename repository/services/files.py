@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.engine import Connection
 
 from repository.db import records
@@ -193,3 +193,52 @@ def remove_file(uow: UnitOfWork, actor: Actor, item_id: str, file_id: int, clock
         uow.conn.execute(delete(t.files).where(t.files.c.id.in_(gone)))
         item.files = [f for f in item.files if f.id not in gone]
         record_change(uow.conn, actor, item, before, "remove-file", clock)
+
+
+def put_derivative(
+    conn: Connection,
+    item: Item,
+    source_id: int,
+    role: FileRole,
+    stored: StoredObject | None,
+    *,
+    name: str,
+    mime: str,
+    details: dict[str, Any],
+    now: datetime,
+    page_count: int | None = None,
+    language: str | None = None,
+) -> FileRef | None:
+    """Keep the one derivative of `role` made from file `source_id` that holds `stored`, replacing or removing
+    any other (none is left when `stored` is None); `item.files` follows. Returns the derivative kept or made."""
+    existing = [f for f in item.files if f.source_file_id == source_id and f.role is role]
+    keep = next((f for f in existing if stored is not None and f.sha256 == stored.sha256), None)
+    stale = [f.id for f in existing if f is not keep]
+    if stale:
+        conn.execute(delete(t.files).where(t.files.c.id.in_(stale)))
+        item.files = [f for f in item.files if f.id not in stale]
+    if keep is not None:
+        if keep.details != details:
+            conn.execute(update(t.files).where(t.files.c.id == keep.id).values(details=details))
+            keep = replace(keep, details=details)
+        return keep
+    if stored is None:
+        return None
+    ref = records.insert_file(
+        conn,
+        item_id=item.id,
+        name=name,
+        size=stored.size,
+        sha256=stored.sha256,
+        md5=stored.md5,
+        mime=mime,
+        role=role.value,
+        key=stored.key,
+        created=now,
+        source_file_id=source_id,
+        page_count=page_count,
+        language=language,
+        details=details,
+    )
+    item.files.append(ref)
+    return ref

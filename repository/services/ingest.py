@@ -15,7 +15,7 @@ import io
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from repository.courses import service as courses
@@ -28,8 +28,9 @@ from repository.errors import InvalidMetadata
 from repository.ingest.ports import Extraction
 from repository.jobs import queue
 from repository.metadata import identifiers_of, validate_metadata
-from repository.objects.ports import ObjectStore, StoredObject
+from repository.objects.ports import ObjectStore
 from repository.services.batch import PROVISIONAL
+from repository.services.files import put_derivative
 from repository.services.versioning import Clock, record_change, snapshot
 
 DERIVED_NAME_CHARS = 200
@@ -69,7 +70,12 @@ def apply_extraction(
             (FileRole.SEARCHABLE, searchable, f"{_stem(source.name)}.ocr.pdf", "application/pdf", {}),
         ]
         for role, stored, name, mime, details in derived:
-            _put_derivative(conn, item, source, role, stored, name, mime, details, extraction, now)
+            is_text = role is FileRole.TEXT  # the text derivative carries the pages and language found
+            put_derivative(
+                conn, item, source.id, role, stored, name=name, mime=mime, details=details, now=now,
+                page_count=extraction.page_count if is_text else None,
+                language=extraction.language if is_text else None,
+            )  # fmt: skip
         notes = list(extraction.warnings)
         _fill_metadata(conn, item, extraction.metadata, notes)
         _describe_source(conn, source, extraction, notes)
@@ -111,50 +117,6 @@ def _describe_source(conn: Connection, source: FileRef, extraction: Extraction, 
         .where(t.files.c.id == source.id)
         .values(mime=extraction.mime, page_count=extraction.page_count, language=extraction.language, details=details)
     )
-
-
-def _put_derivative(
-    conn: Connection,
-    item: Item,
-    source: FileRef,
-    role: FileRole,
-    stored: StoredObject | None,
-    name: str,
-    mime: str,
-    details: dict[str, Any],
-    extraction: Extraction,
-    now: Any,
-) -> None:
-    """Keep the one derivative of `role` that matches `stored`; replace or remove any other."""
-    existing = [f for f in item.files if f.source_file_id == source.id and f.role is role]
-    keep = next((f for f in existing if stored is not None and f.sha256 == stored.sha256), None)
-    stale = [f.id for f in existing if f is not keep]
-    if stale:
-        conn.execute(delete(t.files).where(t.files.c.id.in_(stale)))
-        item.files = [f for f in item.files if f.id not in stale]
-    if keep is not None:
-        if keep.details != details:
-            conn.execute(update(t.files).where(t.files.c.id == keep.id).values(details=details))
-        return
-    if stored is None:
-        return
-    ref = records.insert_file(
-        conn,
-        item_id=item.id,
-        name=name,
-        size=stored.size,
-        sha256=stored.sha256,
-        md5=stored.md5,
-        mime=mime,
-        role=role.value,
-        key=stored.key,
-        created=now,
-        source_file_id=source.id,
-        page_count=extraction.page_count if role is FileRole.TEXT else None,
-        language=extraction.language if role is FileRole.TEXT else None,
-        details=details,
-    )
-    item.files.append(ref)
 
 
 def _is_empty(value: Any) -> bool:
