@@ -115,7 +115,9 @@ def index_template(name: str) -> dict[str, Any]:
                         "type": "nested",
                         "include_in_parent": True,
                         "properties": {
-                            "text": {**text, "index_options": "offsets"},
+                            # No gap between the parts in the parent's copy: a phrase running over a page break
+                            # matches, as in the tantivy index, which holds the full text as one field.
+                            "text": {**text, "index_options": "offsets", "position_increment_gap": 0},
                             "source": keyword,
                             "file": integer,
                             "page": integer,

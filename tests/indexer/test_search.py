@@ -247,6 +247,16 @@ def test_snippet_names_the_pdf_page_and_marks_the_words(find: Finder, wiring: Wi
     assert abstract is not None and abstract.source == "abstract" and abstract.highlights
 
 
+def test_a_phrase_running_over_a_page_break_matches_on_every_backend(
+    find: Finder, wiring: Wiring, collection: str
+) -> None:
+    item = make_item(wiring, collection, "Proceedings")
+    pages = ["The second day opened with open ", "access policies for theses. "]
+    add_text(wiring, item.id, "".join(pages), page_starts=[0, len(pages[0])])
+    assert [h.id for h in find('"open access"').hits] == [item.id]
+    assert find('"theses open"').total == 0  # the page order holds: no phrase backwards over the break
+
+
 def test_captions_are_searched_without_their_timings(find: Finder, wiring: Wiring, collection: str) -> None:
     item = make_item(wiring, collection, "Recorded lecture", type="video")
     vtt = "WEBVTT\n\n1\n00:00:01.000 --> 00:00:04.000\nWelcome to the <b>hydrology</b> lecture.\n"
