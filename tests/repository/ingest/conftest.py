@@ -26,6 +26,7 @@ def has_presentation_forms(text: str) -> bool:
 CORPUS_TEST = "test_corpus.py::test_corpus_file["
 _corpus_outcomes: dict[str, bool] = {}
 OCR_CER: dict[str, float] = {}  # "ar 300 dpi" → character error rate, filled by test_ocr.py
+OCR_FOUND: dict[str, float] = {}  # "ar" → share of a scan's words that search finds it by, filled by test_ocr.py
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -38,6 +39,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if OCR_CER:
         rates = ", ".join(f"{page} {rate:.1%}" for page, rate in sorted(OCR_CER.items()))
         terminalreporter.write_line(f"OCR character error rate per scanned page: {rates}")
+    if OCR_FOUND:
+        shares = ", ".join(f"{lang} {share:.0%}" for lang, share in sorted(OCR_FOUND.items()))
+        terminalreporter.write_line(f"OCR'd words that find their scan by search (200 dpi): {shares}")
     if not _corpus_outcomes:
         return
     from tests.repository.ingest.test_corpus import ENTRIES

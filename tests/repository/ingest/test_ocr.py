@@ -28,7 +28,7 @@ from repository.jobs import queue as jobs
 from repository.jobs.pool import ResourcesFactory, run_pending_jobs
 from tests.factories import make_item
 from tests.repository.ingest import builders
-from tests.repository.ingest.conftest import OCR_CER, extract, has_presentation_forms
+from tests.repository.ingest.conftest import OCR_CER, OCR_FOUND, extract, has_presentation_forms
 from tests.workers import FAST
 from web.wiring import Wiring
 
@@ -142,6 +142,29 @@ def test_ocr_text_is_found_by_search_with_its_page(
         assert snippet is not None and snippet.page == 2 and "الأرشيف" in snippet.text
         english = service.search(index, ANONYMOUS, Query(text="branch of the university"), cursor_key=key)
         assert english.hits[0].snippet is not None and english.hits[0].snippet.page == 1
+    finally:
+        index.close()
+
+
+@needs_tesseract
+@pytest.mark.parametrize("wiring", ["embedded"], indirect=True)  # the OCR is the same on both backends
+def test_nearly_every_word_of_a_scan_finds_it_by_search(
+    wiring: Wiring, collection: str, factory: ResourcesFactory, tmp_path: Path
+) -> None:
+    scans = {lang: builders.image_pdf([builders.scanned_page(LINES[lang], dpi=200)], 200) for lang in LINES}
+    items = {
+        lang: make_item(wiring, collection, f"Scan {lang}", files={"scan.pdf": pdf}) for lang, pdf in scans.items()
+    }
+    assert run_pending_jobs(factory, wiring.engine, FAST, workers=1).done == 2
+    index, key = TantivyIndex(tmp_path / "index"), wiring.settings.secret()
+    try:
+        sync(wiring.engine, wiring.store, index)
+        for lang, item in items.items():
+            known = sorted({w.strip(".,") for line in LINES[lang] for w in line.split() if len(w.strip(".,")) > 2})
+            found = [w for w in known if item.id in {h.id for h in service.search(
+                index, ANONYMOUS, Query(text=w, limit=5), cursor_key=key).hits}]  # fmt: skip
+            OCR_FOUND[lang] = len(found) / len(known)
+            assert OCR_FOUND[lang] >= 0.95, sorted(set(known) - set(found))
     finally:
         index.close()
 
