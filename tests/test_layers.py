@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.repository.jobs.test_layering import ROOT, modules, reaches
+from tests.imports import ROOT, modules, reaches
 
 BELOW = {"repository": ("indexer", "harvest", "web"), "indexer": ("harvest", "web"), "harvest": ("web",)}
 

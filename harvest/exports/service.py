@@ -71,17 +71,22 @@ def restorable(source: Path) -> bool:
     return source.is_dir() and (source / bagit.STRUCTURE).is_file()
 
 
+def bags_in(source: Path) -> list[Path]:
+    """The bags in a folder `export_bags` wrote, in the order they are restored."""
+    return [p for p in sorted(source.iterdir()) if bagit.is_bag(p)]
+
+
 def restore_bags(
-    uow: Callable[[], UnitOfWork], store: ObjectStore, actor: Actor, source: Path, advance: Progress
-) -> tuple[int, int]:
-    """Restore a folder `export_bags` wrote; returns (bags restored, bags found): a bag already here is skipped."""
+    uow: Callable[[], UnitOfWork], store: ObjectStore, actor: Actor, source: Path, bags: list[Path], advance: Progress
+) -> int:
+    """Restore `bags` (`bags_in(source)`) after the structure beside them; returns how many were restored,
+    a bag already here being skipped."""
     bagit.restore_structure(uow(), actor, source / bagit.STRUCTURE)
-    bags = [p for p in sorted(source.iterdir()) if bagit.is_bag(p)]
     restored = 0
     for bag in bags:
         restored += bagit.restore_bag(uow(), store, actor, bag) is not None
         advance()
-    return restored, len(bags)
+    return restored
 
 
 def check_course_format(fmt: str) -> None:

@@ -11,7 +11,9 @@ their own language, so mixed Arabic/English reads in the right direction.
 
 from __future__ import annotations
 
+import enum
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from repository.ingest.language import detect_language, detect_value_language
@@ -45,9 +47,16 @@ class Run:
         return None if self.lang is None else direction(self.lang)
 
 
+class BlockKind(enum.StrEnum):
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+    LIST = "list"
+    TABLE = "table"
+
+
 @dataclass(frozen=True)
 class Block:
-    kind: str  # heading, paragraph, list, table
+    kind: BlockKind
     page: int  # 1-based; 0 when the text has no pages
     lang: str | None
     text: str = ""  # heading and paragraph
@@ -81,7 +90,19 @@ class Document:
 
     @property
     def headings(self) -> list[tuple[int, Block]]:
-        return [(i, b) for i, b in enumerate(self.blocks) if b.kind == "heading"]
+        return [(i, b) for i, b in enumerate(self.blocks) if b.kind is BlockKind.HEADING]
+
+    def by_language(self, known: Collection[str], fallback: str) -> list[tuple[str, list[Block]]]:
+        """Consecutive blocks grouped by language, in reading order; a language not `known` reads as `fallback`
+        (one voice or braille table per group)."""
+        groups: list[tuple[str, list[Block]]] = []
+        for block in self.blocks:
+            lang = block.lang if block.lang is not None and block.lang in known else fallback
+            if groups and groups[-1][0] == lang:
+                groups[-1][1].append(block)
+            else:
+                groups.append((lang, [block]))
+        return groups
 
 
 def direction(lang: str | None) -> str:
@@ -110,13 +131,13 @@ def _blocks_of(lines: list[str], page: int, fallback: str | None) -> list[Block]
         rows = tuple(
             tuple(cell.strip() for cell in line.strip("|").split("|")) for line in lines if not _TABLE_RULE.match(line)
         )
-        return [Block("table", page, _lang(" ".join(" ".join(r) for r in rows), fallback), rows=rows)]
+        return [Block(BlockKind.TABLE, page, _lang(" ".join(" ".join(r) for r in rows), fallback), rows=rows)]
     if len(lines) >= 2 and all(_NUMBER.match(line) for line in lines):
         items = tuple(_NUMBER.sub("", line) for line in lines)
-        return [Block("list", page, _lang(" ".join(items), fallback), items=items, ordered=True)]
+        return [Block(BlockKind.LIST, page, _lang(" ".join(items), fallback), items=items, ordered=True)]
     if len(lines) >= 2 and all(_BULLET.match(line) for line in lines):
         items = tuple(_BULLET.sub("", line) for line in lines)
-        return [Block("list", page, _lang(" ".join(items), fallback), items=items)]
+        return [Block(BlockKind.LIST, page, _lang(" ".join(items), fallback), items=items)]
     blocks = []
     if _is_heading(lines[0]) and (len(lines) == 1 or _MARKDOWN_HEADING.match(lines[0])):
         blocks.append(_heading(lines[0], page, fallback))
@@ -126,7 +147,7 @@ def _blocks_of(lines: list[str], page: int, fallback: str | None) -> list[Block]
             blocks.append(_heading(paragraph[0], page, fallback))  # "2.1 References", set above its text
             paragraph = paragraph[1:]
         text = _join(paragraph)
-        blocks.append(Block("paragraph", page, _lang(text, fallback), text=text))
+        blocks.append(Block(BlockKind.PARAGRAPH, page, _lang(text, fallback), text=text))
     return blocks
 
 
@@ -156,7 +177,7 @@ def _heading(line: str, page: int, fallback: str | None) -> Block:
         level, line = min(6, len(match.group(1)) + 1), match.group(2)
     elif match := _NUMBERED_HEADING.match(line):
         level = min(6, 2 + match.group(1).count("."))
-    return Block("heading", page, _lang(line, fallback), text=line, level=level)
+    return Block(BlockKind.HEADING, page, _lang(line, fallback), text=line, level=level)
 
 
 def _join(lines: list[str]) -> str:

@@ -10,19 +10,20 @@ from __future__ import annotations
 import textwrap
 
 from repository.reading import tools
-from repository.reading.blocks import Block, Document
+from repository.reading.blocks import Block, BlockKind, Document
 
 TABLES = {"ar": "ar-ar-g1.utb", "en": "en-ueb-g1.ctb"}
 CELLS = 40
 LINES = 25
 MIME = "text/plain; charset=us-ascii"
+PROGRAMS = ("lou_translate",)
 
 
 def to_braille(document: Document, *, fallback: str, seconds: float) -> str:
     """The BRF text of the document; FormatUnavailable without lou_translate or when it fails."""
-    tools.require("lou_translate")
+    tools.require(*PROGRAMS)
     lines: list[str] = []
-    for lang, blocks in _by_language(document, fallback):
+    for lang, blocks in document.by_language(TABLES, fallback):
         source = "\n".join(_plain(b) for b in blocks)
         translated = tools.run(["lou_translate", "--forward", TABLES[lang]], stdin=source.encode(), seconds=seconds)
         for line in translated.decode("ascii", "replace").splitlines():
@@ -32,21 +33,10 @@ def to_braille(document: Document, *, fallback: str, seconds: float) -> str:
     return "\f".join(pages) + "\n"
 
 
-def _by_language(document: Document, fallback: str) -> list[tuple[str, list[Block]]]:
-    groups: list[tuple[str, list[Block]]] = []
-    for block in document.blocks:
-        lang = block.lang if block.lang in TABLES else fallback
-        if groups and groups[-1][0] == lang:
-            groups[-1][1].append(block)
-        else:
-            groups.append((lang, [block]))
-    return groups
-
-
 def _plain(block: Block) -> str:
     """One line per block for lou_translate, which translates line by line."""
-    if block.kind == "list":
+    if block.kind is BlockKind.LIST:
         return " ".join(f"{n}. {item}" if block.ordered else f"- {item}" for n, item in enumerate(block.items, 1))
-    if block.kind == "table":
+    if block.kind is BlockKind.TABLE:
         return " ".join("; ".join(row) + "." for row in block.rows)
     return block.text

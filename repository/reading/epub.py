@@ -15,8 +15,9 @@ from datetime import datetime
 from xml.sax.saxutils import escape, quoteattr
 
 from repository.reading.accessibility import SUMMARIES
-from repository.reading.blocks import Block, Document, direction
+from repository.reading.blocks import Block, BlockKind, Document, direction
 
+MIME = "application/epub+zip"
 CONTAINER = """<?xml version="1.0" encoding="UTF-8"?>
 <container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">
 <rootfiles><rootfile full-path="EPUB/package.opf" media-type="application/oebps-package+xml"/></rootfiles>
@@ -44,7 +45,7 @@ def to_epub(document: Document, info: BookInfo) -> bytes:
     buffer = io.BytesIO()
     stamp = info.modified.timetuple()[:6]  # the same text and record give the same bytes
     entries = [
-        ("mimetype", "application/epub+zip", zipfile.ZIP_STORED),
+        ("mimetype", MIME, zipfile.ZIP_STORED),
         ("META-INF/container.xml", CONTAINER, zipfile.ZIP_DEFLATED),
         ("EPUB/package.opf", _package(document, info), zipfile.ZIP_DEFLATED),
         ("EPUB/nav.xhtml", _nav(document, info), zipfile.ZIP_DEFLATED),
@@ -112,12 +113,12 @@ def _text(document: Document, info: BookInfo) -> str:
 
 def _block(i: int, block: Block) -> str:
     attrs = f' id="b{i}"{_lang_attrs(block.lang)}'
-    if block.kind == "heading":
+    if block.kind is BlockKind.HEADING:
         return f"<h{block.level}{attrs}>{_inline(block, block.text)}</h{block.level}>"
-    if block.kind == "list":
+    if block.kind is BlockKind.LIST:
         tag = "ol" if block.ordered else "ul"
         return f"<{tag}{attrs}>" + "".join(f"<li>{_inline(block, x)}</li>" for x in block.items) + f"</{tag}>"
-    if block.kind == "table":
+    if block.kind is BlockKind.TABLE:
         head, *body = block.rows
         cells = "".join(f'<th scope="col">{_inline(block, c)}</th>' for c in head)
         rows = "".join("<tr>" + "".join(f"<td>{_inline(block, c)}</td>" for c in row) + "</tr>" for row in body)

@@ -10,7 +10,6 @@ caller checks that the reader may open the item's files.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -18,11 +17,9 @@ from repository.db import records
 from repository.db.uow import UnitOfWork
 from repository.domain import FileRef, FileRole, Item, utcnow
 from repository.objects.ports import ObjectStore
-from repository.reading import tools
+from repository.reading import braille, epub, speech, tools
 from repository.reading.blocks import Document, read_text
-from repository.reading.braille import to_braille
-from repository.reading.epub import BookInfo, to_epub
-from repository.reading.speech import to_audio
+from repository.reading.epub import BookInfo
 from repository.services.files import put_derivative
 from repository.services.versioning import Clock
 
@@ -36,9 +33,9 @@ class Format:
 
 
 FORMATS = {
-    "epub": Format(FileRole.EPUB, ".epub", "application/epub+zip"),
-    "audio": Format(FileRole.SPEECH, ".ogg", "audio/ogg", ("espeak-ng", "ffmpeg")),
-    "braille": Format(FileRole.BRAILLE, ".brf", "text/plain; charset=us-ascii", ("lou_translate",)),
+    "epub": Format(FileRole.EPUB, ".epub", epub.MIME),
+    "audio": Format(FileRole.SPEECH, ".ogg", speech.MIME, speech.PROGRAMS),
+    "braille": Format(FileRole.BRAILLE, ".brf", braille.MIME, braille.PROGRAMS),
 }
 
 
@@ -78,7 +75,6 @@ def alternative(
     wanted = FORMATS[name]
     if found := _cached(item, text, wanted):
         return found
-    tools.require(*wanted.programs)
     data = _make(name, read_document(store, text), info, seconds)
     stored = store.put(io.BytesIO(data))
     with uow:
@@ -108,12 +104,12 @@ def _cached(item: Item, text: FileRef, wanted: Format) -> FileRef | None:
 
 
 def _make(name: str, document: Document, info: BookInfo, seconds: float) -> bytes:
-    makers: dict[str, Callable[[], bytes]] = {
-        "epub": lambda: to_epub(document, info),
-        "audio": lambda: to_audio(document, fallback=_voice(info.lang), seconds=seconds),
-        "braille": lambda: to_braille(document, fallback=_voice(info.lang), seconds=seconds).encode("ascii", "replace"),
-    }
-    return makers[name]()
+    voice = _voice(info.lang)
+    if name == "epub":
+        return epub.to_epub(document, info)
+    if name == "audio":
+        return speech.to_audio(document, fallback=voice, seconds=seconds)
+    return braille.to_braille(document, fallback=voice, seconds=seconds).encode("ascii", "replace")
 
 
 def _voice(lang: str) -> str:

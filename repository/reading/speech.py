@@ -12,37 +12,30 @@ import tempfile
 from pathlib import Path
 
 from repository.reading import tools
-from repository.reading.blocks import Block, Document
+from repository.reading.blocks import Block, BlockKind, Document
 
 VOICES = {"ar": "ar", "en": "en"}
 MIME = "audio/ogg"
+PROGRAMS = ("espeak-ng", "ffmpeg")
 BITRATE = "32k"  # Opus speech at 32 kbit/s is clear and keeps an hour near 15 MB
 
 
 def speech_segments(document: Document, fallback: str = "en") -> list[tuple[str, str]]:
     """(voice language, text) in reading order; one paragraph per line so the voice pauses between blocks."""
-    segments: list[tuple[str, list[str]]] = []
-    for block in document.blocks:
-        lang = block.lang if block.lang in VOICES else fallback
-        text = _spoken(block)
-        if segments and segments[-1][0] == lang:
-            segments[-1][1].append(text)
-        else:
-            segments.append((lang, [text]))
-    return [(lang, "\n\n".join(texts)) for lang, texts in segments]
+    return [(lang, "\n\n".join(map(_spoken, blocks))) for lang, blocks in document.by_language(VOICES, fallback)]
 
 
 def _spoken(block: Block) -> str:
-    if block.kind == "list":
+    if block.kind is BlockKind.LIST:
         return "\n".join(f"{item}." for item in block.items)
-    if block.kind == "table":
+    if block.kind is BlockKind.TABLE:
         return "\n".join(", ".join(row) + "." for row in block.rows)
-    return block.text + ("." if block.kind == "heading" else "")
+    return block.text + ("." if block.kind is BlockKind.HEADING else "")
 
 
 def to_audio(document: Document, *, fallback: str, seconds: float) -> bytes:
     """Ogg Opus bytes of the document read aloud; FormatUnavailable without espeak-ng or ffmpeg, or past `seconds`."""
-    tools.require("espeak-ng", "ffmpeg")
+    tools.require(*PROGRAMS)
     with tempfile.TemporaryDirectory(prefix="mawrid-speech-") as tmp:
         parts = []
         for n, (lang, text) in enumerate(speech_segments(document, fallback)):

@@ -134,10 +134,14 @@ def _clean_screenshots() -> None:
 _AXE = Axe()
 
 
-def serious_violations(page: Page) -> list[str]:
-    """axe-core's serious and critical findings on the page, one readable line each."""
+def violations(page: Page, impacts: tuple[str, ...] = ("minor", "moderate", "serious", "critical")) -> list[str]:
+    """axe-core's findings of these impacts on the page, one readable line each."""
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
         for v in _AXE.run(page).response["violations"]
-        if v["impact"] in ("serious", "critical")
+        if v["impact"] in impacts
     ]
+
+
+def serious_violations(page: Page) -> list[str]:
+    return violations(page, ("serious", "critical"))

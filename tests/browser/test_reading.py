@@ -1,26 +1,15 @@
 """The reading page in a real browser, in Arabic and English: no axe violation at all, text size and
-contrast worked by the keyboard alone; screenshots in /tmp/mawrid-reading-shots/."""
+contrast worked by the keyboard alone; screenshots in tests/artifacts/screenshots/reading-*.png."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import Site, new_context
+from tests.browser.conftest import Site, new_context, screenshot, violations
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp/mawrid-reading-shots")
 ITEMS = {"ar": "demo-arabic-book", "en": "demo-quantum"}
-
-
-def _violations(page: Page) -> list[str]:
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in Axe().run(page).response["violations"]
-    ]
 
 
 def _tab_to(page: Page, name: str) -> None:
@@ -35,15 +24,14 @@ def _tab_to(page: Page, name: str) -> None:
 @pytest.mark.parametrize("lang", ["en", "ar"])
 @pytest.mark.parametrize("item", ["ar", "en"], ids=["arabic-text", "english-text"])
 def test_reading_page_passes_axe_and_works_by_keyboard(site: Site, browser: Browser, lang: str, item: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
     context = new_context(browser, lang)
     page = context.new_page()
     page.goto(f"{site.url}/items/{ITEMS[item]}/read?lang={lang}")
     expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
     expect(page.locator("article.reading-text")).to_be_visible()
     assert page.locator("main").count() == 1 and page.locator("nav[aria-label]").count() >= 2
-    assert _violations(page) == []
-    page.screenshot(path=str(SHOTS / f"{item}-text-{lang}.png"), full_page=True)
+    assert violations(page) == []
+    screenshot(page, f"reading-{item}-text-{lang}")
 
     larger, contrast = ("تكبير النص", "تباين عالٍ") if lang == "ar" else ("Larger text", "High contrast")
     article = page.locator("article.reading-text")
@@ -58,8 +46,8 @@ def test_reading_page_passes_axe_and_works_by_keyboard(site: Site, browser: Brow
     expect(page.get_by_role("button", name=contrast)).to_have_attribute("aria-pressed", "true")
     expect(page.locator("[data-reading]")).to_have_class("wrap page reading high-contrast")
     assert article.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(0, 0, 0)"
-    assert _violations(page) == []
-    page.screenshot(path=str(SHOTS / f"{item}-text-{lang}-large-contrast.png"), full_page=True)
+    assert violations(page) == []
+    screenshot(page, f"reading-{item}-text-{lang}-large-contrast")
 
     page.reload()  # the choice is remembered in this browser
     expect(page.get_by_role("button", name=contrast)).to_have_attribute("aria-pressed", "true")

@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from harvest.crosswalks.context import Context
-from harvest.exports import bagit
 from harvest.exports import service as exports
 from harvest.exports.course_files import FORMATS
 from repository.courses.service import attributions, load_course
@@ -107,12 +106,13 @@ def import_(
 
 
 def _restore_bags(w: Wiring, source: Path) -> None:
-    restored, found = with_progress(
+    bags = exports.bags_in(source)
+    restored = with_progress(
         "Restoring bags",
-        sum(1 for p in source.iterdir() if bagit.is_bag(p)),
-        lambda advance: exports.restore_bags(w.uow, w.store, SYSTEM, source, advance),
+        len(bags),
+        lambda advance: exports.restore_bags(w.uow, w.store, SYSTEM, source, bags, advance),
     )
-    out.print(f"{restored} items restored, {found - restored} already there")
+    out.print(f"{restored} items restored, {len(bags) - restored} already there")
 
 
 @app.command("export")
